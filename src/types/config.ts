@@ -1,0 +1,25 @@
+/** The validated server configuration: what flags and environment resolve to at start. */
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface ServerConfig {
+  /** Address to bind; 127.0.0.1 unless told otherwise. */
+  host: string;
+  /** Port to bind; 0 picks a free one (tests). */
+  port: number;
+  /** When set, every route but OPTIONS and /health needs `Authorization: Bearer <apiKey>`. */
+  apiKey: string | undefined;
+  /** Allows a non-loopback bind without an API key. */
+  insecure: boolean;
+  /** Ollama's base URL, normalised by Ollama's own OLLAMA_HOST rules, without a trailing slash. */
+  ollamaUrl: string;
+  logLevel: LogLevel;
+  /** num_ctx sent with every chat request so Ollama does not silently truncate at its default; 0 = leave it to Ollama. */
+  numCtx: number;
+  /** Longest the backend may stay silent (before headers, or between stream chunks) before a 504. */
+  upstreamTimeoutMs: number;
+  /** Largest request body accepted, in bytes (413 beyond). */
+  maxBodyBytes: number;
+  /** Browser origins allowed besides local ones (exact "scheme://host[:port]" strings, or "*"). */
+  allowedOrigins: string[];
+}
