@@ -22,4 +22,6 @@ export interface ServerConfig {
   maxBodyBytes: number;
   /** Browser origins allowed besides local ones (exact "scheme://host[:port]" strings, or "*"). */
   allowedOrigins: string[];
+  /** Host names accepted in the Host header on a loopback bind, besides local names (e.g. a tunnel's public name). */
+  allowedHosts: string[];
 }

@@ -79,6 +79,8 @@ export class PayloadTooLargeError extends RlmError {
       status: 413,
       type: 'invalid_request_error',
       code: 'payload_too_large',
+      // The rest of an oversized body is not worth reading: close the connection after answering.
+      headers: { connection: 'close' },
     });
   }
 }
