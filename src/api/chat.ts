@@ -1,0 +1,48 @@
+/**
+ * POST /v1/chat/completions in pass-through mode: the request goes to the named Ollama model
+ * through the native /api/chat, and the answer comes back in OpenAI's shape, whole or streamed.
+ * The pipeline (a "virtual" model) will be dispatched from here too.
+ */
+import { parseChatRequest, toOllamaChatRequest } from './chat-request.js';
+import { toChatCompletion, type ChatResponseContext } from './chat-response.js';
+import { createChatChunkStream } from './chat-stream.js';
+import { openEventStream } from './event-stream.js';
+import { checkModel, explainUpstreamError } from './model-checks.js';
+import type { RequestContext } from '../server/context.js';
+import { sendJson } from '../server/error-response.js';
+
+export async function handleChatCompletions(context: RequestContext): Promise<void> {
+  const { app, signal } = context;
+  const request = parseChatRequest(await context.readJson());
+  const stream = request.stream === true;
+  Object.assign(context.logFields, { model: request.model, stream });
+
+  const hasTools = Array.isArray(request.tools) && request.tools.length > 0 && request.tool_choice !== 'none';
+  const { capabilities } = await checkModel(app, request.model, { completion: true, tools: hasTools }, signal);
+  const upstream = toOllamaChatRequest(request, { model: request.model, numCtx: app.config.numCtx, stream: true });
+  // Asking a model without thinking to think is a 400 at Ollama; a reasoning_effort sent by an
+  // editor's global setting should not break plain models, so it is dropped for them.
+  if (upstream.think !== undefined && capabilities !== undefined && !capabilities.includes('thinking')) delete upstream.think;
+
+  const responseContext: ChatResponseContext = {
+    id: app.newId('chatcmpl'),
+    created: Math.floor(app.now() / 1000),
+    model: request.model,
+    newToolCallId: () => app.newId('call'),
+  };
+
+  if (!stream) {
+    const result = await app.ollama.chat(upstream, signal).catch((error: unknown) => explainUpstreamError(app, request.model, error, signal));
+    sendJson(context.response, 200, toChatCompletion(result, responseContext));
+    return;
+  }
+
+  const converter = createChatChunkStream({ ...responseContext, includeUsage: request.stream_options?.include_usage === true });
+  const writer = openEventStream(context);
+  await writer.data(converter.start());
+  for await (const chunk of app.ollama.chatStream(upstream, signal)) {
+    for (const event of converter.push(chunk)) await writer.data(event);
+  }
+  for (const event of converter.finish()) await writer.data(event);
+  await writer.done();
+}

@@ -1,0 +1,36 @@
+/**
+ * POST /v1/completions: raw pass-through for editor autocomplete (fill-in-the-middle). Clients
+ * cancel on every keystroke, so this path does the least it can: a cached model check, one upstream
+ * stream, and a cancel that reaches Ollama the moment the client goes away.
+ */
+import { createCompletionChunkStream, parseCompletionRequest, toCompletion, toOllamaGenerateRequest } from './completion-mapping.js';
+import { openEventStream } from './event-stream.js';
+import { checkModel, explainUpstreamError } from './model-checks.js';
+import type { RequestContext } from '../server/context.js';
+import { sendJson } from '../server/error-response.js';
+
+export async function handleCompletions(context: RequestContext): Promise<void> {
+  const { app, signal } = context;
+  const request = parseCompletionRequest(await context.readJson());
+  const stream = request.stream === true;
+  Object.assign(context.logFields, { model: request.model, stream });
+
+  const hasSuffix = typeof request.suffix === 'string' && request.suffix !== '';
+  await checkModel(app, request.model, { completion: true, insert: hasSuffix }, signal);
+  const upstream = toOllamaGenerateRequest(request, { model: request.model, stream: true });
+  const responseContext = { id: app.newId('cmpl'), created: Math.floor(app.now() / 1000), model: request.model };
+
+  if (!stream) {
+    const result = await app.ollama.generate(upstream, signal).catch((error: unknown) => explainUpstreamError(app, request.model, error, signal));
+    sendJson(context.response, 200, toCompletion(result, responseContext));
+    return;
+  }
+
+  const converter = createCompletionChunkStream({ ...responseContext, includeUsage: request.stream_options?.include_usage === true });
+  const writer = openEventStream(context);
+  for await (const chunk of app.ollama.generateStream(upstream, signal)) {
+    for (const event of converter.push(chunk)) await writer.data(event);
+  }
+  for (const event of converter.finish()) await writer.data(event);
+  await writer.done();
+}

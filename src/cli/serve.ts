@@ -1,0 +1,39 @@
+/** `rlm serve` (= npm start): starts the server, checks the backend once, and stops cleanly on Ctrl-C. */
+import { resolveConfig } from '../server/config.js';
+import { startServer } from '../server/app.js';
+import type { CliIo } from './io.js';
+
+export async function serveCommand(flags: Map<string, string>, io: CliIo): Promise<number> {
+  const config = resolveConfig(flags, io.env);
+  const running = await startServer(config);
+  const { logger, ollama } = running.app;
+  logger.info('listening', { url: running.url, ollama: config.ollamaUrl, api_key: config.apiKey !== undefined });
+
+  // One look at the backend so a missing Ollama is reported now, not at the first request; the
+  // server keeps running either way, since Ollama may simply start later.
+  try {
+    const { version } = await ollama.version(AbortSignal.timeout(3000));
+    const { models } = await ollama.tags(AbortSignal.timeout(3000));
+    logger.info('backend_ready', { version, models: models.length });
+    if (models.length === 0) logger.warn('backend_has_no_models', { advice: 'pull one, e.g. `ollama pull qwen2.5:0.5b`' });
+  } catch (error) {
+    logger.warn('backend_unreachable', { url: config.ollamaUrl, error, advice: 'start it with `ollama serve`, or set OLLAMA_HOST' });
+  }
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        logger.warn('forced_exit', { signal });
+        running.server.closeAllConnections();
+        resolve(130);
+        return;
+      }
+      stopping = true;
+      logger.info('stopping', { signal, advice: 'press Ctrl-C again to stop at once' });
+      void running.close().then(() => resolve(0));
+    };
+    io.onSignal('SIGINT', stop);
+    io.onSignal('SIGTERM', stop);
+  });
+}

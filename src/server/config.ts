@@ -1,0 +1,159 @@
+/**
+ * Configuration from command-line flags and environment, validated at start. Every problem is
+ * collected and reported at once, each naming the flag or variable to fix.
+ */
+import { isIP } from 'node:net';
+import { parseOllamaHost } from '../llm/ollama-host.js';
+import type { LogLevel, ServerConfig } from '../types/config.js';
+
+export const DEFAULT_PORT = 11435;
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** One setting: its flag, its environment variable, what it means (for --help). */
+export interface SettingSpec {
+  flag: string;
+  env: string;
+  value: string;
+  description: string;
+  default: string;
+}
+
+export const SETTINGS: readonly SettingSpec[] = [
+  { flag: '--host', env: 'RLM_HOST', value: 'ADDRESS', default: '127.0.0.1', description: 'address to listen on' },
+  { flag: '--port', env: 'RLM_PORT', value: 'PORT', default: String(DEFAULT_PORT), description: 'port to listen on (0 picks a free one)' },
+  { flag: '--ollama-host', env: 'OLLAMA_HOST', value: 'URL', default: 'http://127.0.0.1:11434', description: "Ollama's address, read by Ollama's own rules" },
+  { flag: '--api-key', env: 'RLM_API_KEY', value: 'KEY', default: '(none)', description: 'require Authorization: Bearer KEY on every route but /health' },
+  { flag: '--log-level', env: 'RLM_LOG_LEVEL', value: 'LEVEL', default: 'info', description: 'debug, info, warn, error or silent' },
+  { flag: '--num-ctx', env: 'RLM_NUM_CTX', value: 'TOKENS', default: '8192', description: "context window sent with each chat request (0 = Ollama's default)" },
+  { flag: '--upstream-timeout', env: 'RLM_UPSTREAM_TIMEOUT', value: 'SECONDS', default: '300', description: 'longest Ollama may stay silent before a 504' },
+  { flag: '--max-body-bytes', env: 'RLM_MAX_BODY_BYTES', value: 'BYTES', default: String(32 * 1024 * 1024), description: 'largest request body (413 beyond)' },
+  { flag: '--allowed-origins', env: 'RLM_ALLOWED_ORIGINS', value: 'LIST', default: '(local only)', description: 'comma-separated browser origins allowed besides local ones, or *' },
+  { flag: '--allowed-hosts', env: 'RLM_ALLOWED_HOSTS', value: 'LIST', default: '(local only)', description: 'comma-separated Host names accepted besides local ones (e.g. a tunnel)' },
+];
+
+export interface ParsedArguments {
+  /** Flag values by flag name ("--port" -> "8080"); boolean flags map to "true". */
+  flags: Map<string, string>;
+  positionals: string[];
+}
+
+const BOOLEAN_FLAGS = new Set(['--insecure', '--help', '-h', '--version', '--json']);
+
+/** Splits argv into flags (`--name value` or `--name=value`) and positionals. */
+export function parseArguments(argv: readonly string[]): ParsedArguments {
+  const flags = new Map<string, string>();
+  const positionals: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index] as string;
+    if (!argument.startsWith('-') || argument === '-') {
+      positionals.push(argument);
+      continue;
+    }
+    const equals = argument.indexOf('=');
+    if (equals > 0) {
+      flags.set(argument.slice(0, equals), argument.slice(equals + 1));
+    } else if (BOOLEAN_FLAGS.has(argument)) {
+      flags.set(argument, 'true');
+    } else {
+      const next = argv[index + 1];
+      if (next === undefined || next.startsWith('--')) throw new ConfigError([`${argument} needs a value`]);
+      flags.set(argument, next);
+      index++;
+    }
+  }
+  return { flags, positionals };
+}
+
+const KNOWN_FLAGS = new Set([...SETTINGS.map((setting) => setting.flag), ...BOOLEAN_FLAGS]);
+
+/** Resolves flags over environment over defaults; throws ConfigError listing every problem. */
+export function resolveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv): ServerConfig {
+  const problems: string[] = [];
+  for (const flag of flags.keys()) {
+    if (!KNOWN_FLAGS.has(flag)) problems.push(`unknown option ${flag} (see rlm --help)`);
+  }
+  const read = (flag: string, envName: string): { value: string; source: string } | undefined => {
+    const fromFlag = flags.get(flag);
+    if (fromFlag !== undefined) return { value: fromFlag, source: flag };
+    const fromEnv = env[envName];
+    if (fromEnv !== undefined && fromEnv.trim() !== '') return { value: fromEnv.trim(), source: envName };
+    return undefined;
+  };
+  const integer = (flag: string, envName: string, fallback: number, min: number, max: number): number => {
+    const setting = read(flag, envName);
+    if (setting === undefined) return fallback;
+    const parsed = Number(setting.value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      problems.push(`${setting.source} must be a whole number from ${min} to ${max}, got "${setting.value}"`);
+      return fallback;
+    }
+    return parsed;
+  };
+  const list = (flag: string, envName: string): string[] =>
+    (read(flag, envName)?.value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+
+  const host = read('--host', 'RLM_HOST')?.value ?? '127.0.0.1';
+  const port = integer('--port', 'RLM_PORT', DEFAULT_PORT, 0, 65535);
+
+  let ollamaUrl = 'http://127.0.0.1:11434';
+  const ollamaSetting = read('--ollama-host', 'OLLAMA_HOST');
+  try {
+    ollamaUrl = parseOllamaHost(ollamaSetting?.value);
+  } catch (error) {
+    problems.push(`${ollamaSetting?.source ?? 'OLLAMA_HOST'}: ${(error as Error).message}`);
+  }
+
+  const levelSetting = read('--log-level', 'RLM_LOG_LEVEL');
+  let logLevel: LogLevel = 'info';
+  if (levelSetting !== undefined) {
+    const candidate = levelSetting.value.toLowerCase();
+    if ((LOG_LEVELS as readonly string[]).includes(candidate)) logLevel = candidate as LogLevel;
+    else problems.push(`${levelSetting.source} must be one of ${LOG_LEVELS.join(', ')}, got "${levelSetting.value}"`);
+  }
+
+  const apiKey = read('--api-key', 'RLM_API_KEY')?.value;
+  const insecure = flags.get('--insecure') === 'true';
+  const config: ServerConfig = {
+    host,
+    port,
+    apiKey,
+    insecure,
+    ollamaUrl,
+    logLevel,
+    numCtx: integer('--num-ctx', 'RLM_NUM_CTX', 8192, 0, 10_000_000),
+    upstreamTimeoutMs: integer('--upstream-timeout', 'RLM_UPSTREAM_TIMEOUT', 300, 1, 86_400) * 1000,
+    maxBodyBytes: integer('--max-body-bytes', 'RLM_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    allowedOrigins: list('--allowed-origins', 'RLM_ALLOWED_ORIGINS'),
+    allowedHosts: list('--allowed-hosts', 'RLM_ALLOWED_HOSTS').map((name) => name.toLowerCase()),
+  };
+
+  if (!isLoopbackAddress(host) && apiKey === undefined && !insecure) {
+    problems.push(
+      `refusing to listen on ${host} without an API key: anyone who can reach this machine could use your models. ` +
+        'Set RLM_API_KEY (recommended), or pass --insecure if the network is trusted.',
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Whether a bind address only accepts connections from this machine. */
+export function isLoopbackAddress(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1' || bare.startsWith('::ffff:127.');
+  return false;
+}

@@ -1,0 +1,38 @@
+/** What every handler is given: the app's dependencies and this request's own state. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ModelCatalog } from '../llm/model-catalog.js';
+import type { OllamaClient } from '../llm/ollama-client.js';
+import type { ServerConfig } from '../types/config.js';
+import type { Logger } from '../utils/logger.js';
+
+/** The world, injected once: tests pass fakes (a fixed clock, counting ids, a captured log). */
+export interface AppDeps {
+  config: ServerConfig;
+  ollama: OllamaClient;
+  models: ModelCatalog;
+  logger: Logger;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  newId: (prefix: string) => string;
+  version: string;
+  startedAt: number;
+}
+
+export interface RequestContext {
+  app: AppDeps;
+  request: IncomingMessage;
+  response: ServerResponse;
+  url: URL;
+  /** Path parameters captured by the route (e.g. the model id). */
+  params: Record<string, string>;
+  requestId: string;
+  logger: Logger;
+  /** Aborted when the client goes away before the answer is complete. */
+  signal: AbortSignal;
+  /** Reads and parses the JSON body (413 / 400 on bad input). */
+  readJson(): Promise<unknown>;
+  /** Fields that the request's log line should carry (model, stream, upstream ms…). */
+  logFields: Record<string, unknown>;
+}
+
+export type Handler = (context: RequestContext) => Promise<void>;

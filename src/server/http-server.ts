@@ -1,0 +1,128 @@
+/**
+ * The node:http server: per request it assigns an id, applies the access policy, routes, runs the
+ * handler with a signal that aborts when the client goes away, turns any error into an answer, and
+ * writes one log line with status and duration.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readJsonBody } from './body.js';
+import { isLoopbackAddress } from './config.js';
+import type { AppDeps, RequestContext } from './context.js';
+import { sendError } from './error-response.js';
+import { createRouter, type Route } from './router.js';
+import { checkApiKey, checkHost, checkOrigin, corsHeaders, type AccessPolicy } from './security.js';
+import { ClientAbortedError } from '../utils/errors.js';
+import { startTimer } from '../utils/timer.js';
+
+export interface RunningServer {
+  readonly server: Server;
+  /** e.g. "http://127.0.0.1:11435" */
+  readonly url: string;
+  /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts the rest. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createHttpServer(app: AppDeps, routes: readonly Route[]): Server {
+  const route = createRouter(routes);
+  const policy: AccessPolicy = {
+    loopbackBind: isLoopbackAddress(app.config.host),
+    allowedHosts: app.config.allowedHosts,
+    allowedOrigins: app.config.allowedOrigins,
+    apiKey: app.config.apiKey,
+  };
+
+  return createServer((request, response) => {
+    void handle(app, policy, route, request, response);
+  });
+}
+
+async function handle(
+  app: AppDeps,
+  policy: AccessPolicy,
+  route: ReturnType<typeof createRouter>,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const elapsed = startTimer();
+  const incomingId = request.headers['x-request-id'];
+  const requestId = typeof incomingId === 'string' && REQUEST_ID_PATTERN.test(incomingId) ? incomingId : app.newId('req');
+  const logger = app.logger.child({ request_id: requestId });
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const method = request.method ?? 'GET';
+  const controller = new AbortController();
+  const logFields: Record<string, unknown> = {};
+  response.setHeader('x-request-id', requestId);
+
+  response.on('close', () => {
+    const aborted = !response.writableFinished;
+    if (aborted) controller.abort(new ClientAbortedError());
+    logger.info('request', {
+      method,
+      path: url.pathname,
+      status: aborted ? 499 : response.statusCode,
+      ms: Math.round(elapsed() * 10) / 10,
+      ...(aborted ? { aborted: true } : {}),
+      ...logFields,
+    });
+  });
+
+  const origin = request.headers.origin;
+  try {
+    checkHost(request.headers.host, policy);
+    checkOrigin(origin, policy);
+    if (method === 'OPTIONS') {
+      const requested = request.headers['access-control-request-headers'];
+      response.writeHead(204, { ...corsHeaders(origin, requested, true), allow: 'GET, POST, OPTIONS' });
+      response.end();
+      return;
+    }
+    for (const [name, value] of Object.entries(corsHeaders(origin, undefined, false))) response.setHeader(name, value);
+    // The key is checked before routing, so that without it not even the route table can be probed.
+    if (url.pathname !== '/health') checkApiKey(request.headers.authorization, policy);
+    const match = route(method, url.pathname);
+    const context: RequestContext = {
+      app,
+      request,
+      response,
+      url,
+      params: match.params,
+      requestId,
+      logger,
+      signal: controller.signal,
+      readJson: () => readJsonBody(request, app.config.maxBodyBytes),
+      logFields,
+    };
+    await match.handler(context);
+  } catch (thrown) {
+    // Once the client is gone, whatever failed after that (a write, the upstream read) is that.
+    const error = sendError(response, controller.signal.aborted ? controller.signal.reason : thrown);
+    logFields.error = error.message;
+    if (error.status >= 500 && error.status !== 499) logger.error('request_failed', { error: thrown });
+  }
+}
+
+/** Listens and resolves once bound; the URL uses the bound port (port 0 picks a free one). */
+export async function listen(server: Server, host: string, port: number): Promise<RunningServer> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    server,
+    url: `http://${shownHost}:${address.port}`,
+    close: (graceMs = 5000) =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        timer.unref();
+      }),
+  };
+}

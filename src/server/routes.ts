@@ -1,0 +1,16 @@
+/** The API surface: every route the server answers. */
+import { handleChatCompletions } from '../api/chat.js';
+import { handleCompletions } from '../api/completions.js';
+import { handleEmbeddings } from '../api/embeddings.js';
+import { handleHealth } from '../api/health.js';
+import { handleListModels, handleRetrieveModel } from '../api/models.js';
+import type { Route } from './router.js';
+
+export const ROUTES: readonly Route[] = [
+  { method: 'GET', path: '/health', handler: handleHealth },
+  { method: 'GET', path: '/v1/models', handler: handleListModels },
+  { method: 'GET', path: '/v1/models/*', handler: handleRetrieveModel },
+  { method: 'POST', path: '/v1/chat/completions', handler: handleChatCompletions },
+  { method: 'POST', path: '/v1/completions', handler: handleCompletions },
+  { method: 'POST', path: '/v1/embeddings', handler: handleEmbeddings },
+];

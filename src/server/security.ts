@@ -1,0 +1,98 @@
+/**
+ * Who may talk to the server. On a loopback bind the Host header must be a local name (a page on
+ * another site that re-points its DNS at 127.0.0.1 still sends its own name: DNS rebinding), and a
+ * browser Origin must be local or allow-listed (a page cannot drive the API from a user's browser),
+ * as Ollama itself checks. With an API key, every route but OPTIONS and /health needs it.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
+import { AuthenticationError, PermissionError } from '../utils/errors.js';
+
+/** Schemes of desktop shells and editor webviews, which are local by construction (as in Ollama). */
+const LOCAL_ORIGIN_SCHEMES = new Set(['app:', 'file:', 'tauri:', 'vscode-webview:', 'vscode-file:']);
+const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1', '::1', '[::1]', '0.0.0.0']);
+
+export interface AccessPolicy {
+  /** Whether the server listens on loopback only (the Host check applies then). */
+  loopbackBind: boolean;
+  allowedHosts: readonly string[];
+  allowedOrigins: readonly string[];
+  apiKey: string | undefined;
+}
+
+/** Throws PermissionError unless the Host header names this machine (or an allowed name). */
+export function checkHost(hostHeader: string | undefined, policy: AccessPolicy): void {
+  if (!policy.loopbackBind) return;
+  const name = hostName(hostHeader ?? '');
+  if (isLocalHostName(name) || policy.allowedHosts.includes(name)) return;
+  throw new PermissionError(
+    `Host "${hostHeader ?? ''}" is not allowed: this server answers only to local names. ` +
+      'If you reach it through a tunnel or proxy, add the name to RLM_ALLOWED_HOSTS.',
+    'host_not_allowed',
+  );
+}
+
+function hostName(hostHeader: string): string {
+  const trimmed = hostHeader.trim().toLowerCase();
+  if (trimmed.startsWith('[')) return trimmed.slice(0, trimmed.indexOf(']') + 1);
+  const colon = trimmed.lastIndexOf(':');
+  return colon >= 0 ? trimmed.slice(0, colon) : trimmed;
+}
+
+function isLocalHostName(name: string): boolean {
+  if (name === '') return false;
+  // An IP literal cannot be re-pointed by DNS, so it is never a rebinding vector.
+  if (isIP(name.replace(/^\[|\]$/g, '')) !== 0) return true;
+  if (name === 'localhost' || name === hostname().toLowerCase()) return true;
+  return name.endsWith('.localhost') || name.endsWith('.local') || name.endsWith('.internal');
+}
+
+/** Throws PermissionError for a browser Origin that is neither local nor allow-listed. */
+export function checkOrigin(origin: string | undefined, policy: AccessPolicy): void {
+  if (origin === undefined || isOriginAllowed(origin, policy)) return;
+  throw new PermissionError(
+    `Origin "${origin}" is not allowed. To let a web page use this server, add its origin to RLM_ALLOWED_ORIGINS.`,
+    'origin_not_allowed',
+  );
+}
+
+export function isOriginAllowed(origin: string, policy: AccessPolicy): boolean {
+  if (policy.allowedOrigins.includes('*') || policy.allowedOrigins.includes(origin)) return true;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false; // includes "null", sent by sandboxed frames of any site
+  }
+  if (LOCAL_ORIGIN_SCHEMES.has(url.protocol)) return true;
+  return (url.protocol === 'http:' || url.protocol === 'https:') && LOCAL_HOSTNAMES.has(url.hostname);
+}
+
+/** CORS headers for an allowed Origin; a preflight also gets methods and the echoed request headers. */
+export function corsHeaders(origin: string | undefined, requestedHeaders: string | undefined, preflight: boolean): Record<string, string> {
+  if (origin === undefined) return {};
+  const headers: Record<string, string> = { 'access-control-allow-origin': origin, vary: 'Origin' };
+  if (preflight) {
+    headers['access-control-allow-methods'] = 'GET, POST, OPTIONS';
+    // A "*" would not cover Authorization; echoing what the browser asks for does.
+    if (requestedHeaders !== undefined) headers['access-control-allow-headers'] = requestedHeaders;
+    headers['access-control-max-age'] = '600';
+  } else {
+    headers['access-control-expose-headers'] = 'x-request-id';
+  }
+  return headers;
+}
+
+/** Throws AuthenticationError unless `Authorization: Bearer <apiKey>` matches (constant time). */
+export function checkApiKey(authorization: string | undefined, policy: AccessPolicy): void {
+  if (policy.apiKey === undefined) return;
+  const match = /^Bearer\s+(.+)$/i.exec(authorization?.trim() ?? '');
+  if (match === null) {
+    throw new AuthenticationError('Missing API key: send the header "Authorization: Bearer <key>" with the key set in RLM_API_KEY.');
+  }
+  // Hashing first gives equal-length buffers, so the comparison time says nothing about the key.
+  const given = createHash('sha256').update(match[1] as string).digest();
+  const expected = createHash('sha256').update(policy.apiKey).digest();
+  if (!timingSafeEqual(given, expected)) throw new AuthenticationError('Incorrect API key provided.');
+}

@@ -1,0 +1,2 @@
+/** The server's version, reported by /health and `rlm --version`; kept equal to package.json's by a test. */
+export const VERSION = '0.1.0';
