@@ -1,26 +1,16 @@
 /** `rlm serve` (= npm start): starts the server, checks the backend once, and stops cleanly on Ctrl-C. */
 import { resolveConfig } from '../server/config.js';
 import { startServer } from '../server/app.js';
+import type { AppDeps } from '../server/context.js';
 import type { CliIo } from './io.js';
 
 export async function serveCommand(flags: Map<string, string>, io: CliIo): Promise<number> {
   const config = resolveConfig(flags, io.env);
   const running = await startServer(config);
-  const { logger, ollama } = running.app;
-  logger.info('listening', { url: running.url, ollama: config.ollamaUrl, api_key: config.apiKey !== undefined });
+  const { logger } = running.app;
 
-  // One look at the backend so a missing Ollama is reported now, not at the first request; the
-  // server keeps running either way, since Ollama may simply start later.
-  try {
-    const { version } = await ollama.version(AbortSignal.timeout(3000));
-    const { models } = await ollama.tags(AbortSignal.timeout(3000));
-    logger.info('backend_ready', { version, models: models.length });
-    if (models.length === 0) logger.warn('backend_has_no_models', { advice: 'pull one, e.g. `ollama pull qwen2.5:0.5b`' });
-  } catch (error) {
-    logger.warn('backend_unreachable', { url: config.ollamaUrl, error, advice: 'start it with `ollama serve`, or set OLLAMA_HOST' });
-  }
-
-  return new Promise<number>((resolve) => {
+  // Signals are handled from the moment the server listens, so a Ctrl-C is always a clean stop.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) {
@@ -36,4 +26,23 @@ export async function serveCommand(flags: Map<string, string>, io: CliIo): Promi
     io.onSignal('SIGINT', stop);
     io.onSignal('SIGTERM', stop);
   });
+
+  logger.info('listening', { url: running.url, ollama: config.ollamaUrl, api_key: config.apiKey !== undefined });
+  await probeBackend(running.app);
+  return stopped;
+}
+
+/**
+ * One look at the backend, so that a missing Ollama is reported now rather than at the first
+ * request; the server keeps running either way, since Ollama may simply start later.
+ */
+async function probeBackend(app: AppDeps): Promise<void> {
+  try {
+    const { version } = await app.ollama.version(AbortSignal.timeout(3000));
+    const { models } = await app.ollama.tags(AbortSignal.timeout(3000));
+    app.logger.info('backend_ready', { version, models: models.length });
+    if (models.length === 0) app.logger.warn('backend_has_no_models', { advice: 'pull one, e.g. `ollama pull qwen2.5:0.5b`' });
+  } catch (error) {
+    app.logger.warn('backend_unreachable', { url: app.ollama.baseUrl, error, advice: 'start it with `ollama serve`, or set OLLAMA_HOST' });
+  }
 }

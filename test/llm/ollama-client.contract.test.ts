@@ -1,0 +1,132 @@
+/**
+ * The adapter's contract, run against the simulator always and against a real Ollama when
+ * OLLAMA_TEST_HOST is set (with OLLAMA_TEST_CHAT_MODEL and OLLAMA_TEST_EMBED_MODEL naming installed
+ * models; defaults qwen2.5:0.5b and nomic-embed-text).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseOllamaHost } from '../../src/llm/ollama-host.js';
+import { createOllamaClient, type OllamaClient } from '../../src/llm/ollama-client.js';
+import { ClientAbortedError, UpstreamError, UpstreamUnreachableError } from '../../src/utils/errors.js';
+import { startSimulator, type Simulator } from '../simulator/index.js';
+import { closedPort } from '../support/stack.js';
+
+interface Target {
+  name: string;
+  start(): Promise<{ baseUrl: string; chatModel: string; embedModel: string; stop(): Promise<void> }>;
+}
+
+const targets: Target[] = [
+  {
+    name: 'simulator',
+    async start() {
+      const simulator: Simulator = await startSimulator();
+      return { baseUrl: simulator.url, chatModel: 'qwen2.5:0.5b', embedModel: 'nomic-embed-text', stop: () => simulator.close() };
+    },
+  },
+];
+const realHost = process.env.OLLAMA_TEST_HOST;
+if (realHost) {
+  targets.push({
+    name: `real Ollama at ${realHost}`,
+    async start() {
+      return {
+        baseUrl: parseOllamaHost(realHost),
+        chatModel: process.env.OLLAMA_TEST_CHAT_MODEL ?? 'qwen2.5:0.5b',
+        embedModel: process.env.OLLAMA_TEST_EMBED_MODEL ?? 'nomic-embed-text',
+        stop: async () => {},
+      };
+    },
+  });
+} else {
+  describe.skip('real Ollama contract (set OLLAMA_TEST_HOST to run it)', () => {
+    it('skipped: OLLAMA_TEST_HOST is not set', () => {});
+  });
+}
+
+for (const target of targets) {
+  describe(`Ollama adapter contract: ${target.name}`, () => {
+    let client: OllamaClient;
+    let chatModel: string;
+    let embedModel: string;
+    let stop: () => Promise<void>;
+
+    beforeAll(async () => {
+      const started = await target.start();
+      ({ chatModel, embedModel, stop } = started);
+      client = createOllamaClient({ baseUrl: started.baseUrl, timeoutMs: 120_000 });
+    });
+    afterAll(async () => stop());
+
+    it('version and tags', async () => {
+      expect((await client.version()).version).toMatch(/^\d+\.\d+\.\d+/);
+      const { models } = await client.tags();
+      expect(models.map((model) => model.name)).toContain(chatModel.includes(':') ? chatModel : `${chatModel}:latest`);
+    });
+
+    it('show reports details and capabilities', async () => {
+      const shown = await client.show({ model: chatModel });
+      expect(shown.details.family).toEqual(expect.any(String));
+      expect(shown.capabilities ?? ['completion']).toContain('completion');
+    });
+
+    it('chatStream yields chunks ending with exactly one done chunk that carries the counts', async () => {
+      const chunks = [];
+      for await (const chunk of client.chatStream({ model: chatModel, messages: [{ role: 'user', content: 'Say hi.' }], options: { num_predict: 8, temperature: 0 } })) {
+        chunks.push(chunk);
+      }
+      expect(chunks.filter((chunk) => chunk.done)).toHaveLength(1);
+      const last = chunks.at(-1)!;
+      expect(last.done).toBe(true);
+      expect(last.eval_count).toBeGreaterThan(0);
+      expect(last.prompt_eval_count).toBeGreaterThan(0);
+      expect(['stop', 'length']).toContain(last.done_reason);
+    });
+
+    it('chat aggregates the stream into one message', async () => {
+      const result = await client.chat({ model: chatModel, messages: [{ role: 'user', content: 'Say hi.' }], options: { num_predict: 8, temperature: 0 } });
+      expect(result.done).toBe(true);
+      expect(result.message.role).toBe('assistant');
+      expect(result.message.content.length).toBeGreaterThan(0);
+    });
+
+    it('generate in raw mode', async () => {
+      const result = await client.generate({ model: chatModel, prompt: 'The sky is', raw: true, options: { num_predict: 4, temperature: 0 } });
+      expect(result.done).toBe(true);
+      expect(result.response.length).toBeGreaterThan(0);
+      expect(result.context).toBeUndefined();
+    });
+
+    it('embed returns one normalised vector per input, in order', async () => {
+      const result = await client.embed({ model: embedModel, input: ['first', 'second'] });
+      expect(result.embeddings).toHaveLength(2);
+      for (const vector of result.embeddings) expect(Math.hypot(...vector)).toBeCloseTo(1, 3);
+    });
+
+    it("an unknown model is an UpstreamError with Ollama's 404 message", async () => {
+      const failure = client.chat({ model: 'no-such-model-xyz', messages: [{ role: 'user', content: 'x' }] });
+      await expect(failure).rejects.toBeInstanceOf(UpstreamError);
+      await expect(failure).rejects.toMatchObject({ upstreamStatus: 404, message: "model 'no-such-model-xyz' not found" });
+    });
+
+    it('an aborted signal ends the stream with ClientAbortedError', async () => {
+      const controller = new AbortController();
+      const chunks = client.chatStream({ model: chatModel, messages: [{ role: 'user', content: 'Count to fifty.' }], options: { num_predict: 64 } }, controller.signal);
+      const consume = async (): Promise<void> => {
+        for await (const chunk of chunks) {
+          void chunk;
+          controller.abort();
+        }
+      };
+      await expect(consume()).rejects.toBeInstanceOf(ClientAbortedError);
+    });
+  });
+}
+
+describe('Ollama adapter with nothing listening', () => {
+  it('throws UpstreamUnreachableError naming the URL', async () => {
+    const port = await closedPort();
+    const client = createOllamaClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 1000 });
+    await expect(client.tags()).rejects.toBeInstanceOf(UpstreamUnreachableError);
+    await expect(client.tags()).rejects.toThrow(new RegExp(`127\\.0\\.0\\.1:${port}.*ollama serve`));
+  });
+});
