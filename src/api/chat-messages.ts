@@ -1,7 +1,7 @@
 /**
  * Chat messages: validation of OpenAI's `messages[]` and their mapping to Ollama native messages.
  *
- * Where this differs from Ollama's own /v1 layer (ollama-protocol.md §10.2), on purpose:
+ * Where this differs from Ollama's own /v1 layer (docs/reference/ollama-protocol.md §10.2), on purpose:
  * - the text parts of one message are joined into ONE native message; Ollama splits every part into
  *   a separate message with the same role, which templates render as several turns;
  * - `developer` is accepted as `system`;

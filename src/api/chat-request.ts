@@ -61,7 +61,7 @@ export interface OllamaChatSettings {
  */
 export function parseChatRequest(body: unknown): OpenAIChatCompletionRequest {
   const record = requireBody(body);
-  // Cursor's bug (clients.md §5): a Responses-API body posted to /chat/completions.
+  // Cursor's bug (docs/reference/clients.md §5): a Responses-API body posted to /chat/completions.
   const source = isResponsesShaped(record) ? fromResponsesBody(record) : record;
   const model = requireModel(source);
   const messages = parseChatMessages(source['messages']);

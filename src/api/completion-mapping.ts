@@ -1,7 +1,7 @@
 /**
  * /v1/completions (editor autocomplete and fill-in-the-middle) <-> Ollama /api/generate.
  * Autocomplete is cancelled on every keystroke and discarded after a few hundred milliseconds
- * (clients.md §2), so this path stays a direct, single-pass mapping.
+ * (docs/reference/clients.md §2), so this path stays a direct, single-pass mapping.
  */
 import type { OpenAICompletion, OpenAICompletionChoice, OpenAICompletionRequest } from '../types/openai.js';
 import type { OllamaGenerateRequest, OllamaGenerateResponse } from '../types/ollama.js';

@@ -1,7 +1,7 @@
 /**
  * /v1/embeddings <-> Ollama /api/embed. Honouring `encoding_format: "base64"` is mandatory: openai-node
  * asks for it by default since v4.91 and decodes whatever comes back as float32 bytes, so a float
- * array answered to a base64 request turns into garbage vectors (clients.md §1).
+ * array answered to a base64 request turns into garbage vectors (docs/reference/clients.md §1).
  */
 import type { OpenAIEmbeddingRequest, OpenAIEmbeddingResponse } from '../types/openai.js';
 import type { OllamaEmbedRequest, OllamaEmbedResponse } from '../types/ollama.js';

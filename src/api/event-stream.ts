@@ -2,11 +2,12 @@
 import type { RequestContext } from '../server/context.js';
 import { createSseWriter, type SseWriter } from '../utils/stream.js';
 
-/** Below every client's idle limit (clients.md §8: 60 s for VS Code's fallback fetcher) with a wide margin. */
-export const KEEP_ALIVE_MS = 5000;
-
+/**
+ * The keep-alive interval (RLM_KEEP_ALIVE_MS, default 5 s) sits far below every client's idle limit
+ * (docs/reference/clients.md §8: 60 s for VS Code's fallback fetcher, 300 s for Node's fetch).
+ */
 export function openEventStream(context: RequestContext): SseWriter {
-  const writer = createSseWriter(context.response, { keepAliveMs: KEEP_ALIVE_MS, signal: context.signal });
+  const writer = createSseWriter(context.response, { keepAliveMs: context.app.config.keepAliveMs, signal: context.signal });
   writer.open();
   return writer;
 }

@@ -1,6 +1,6 @@
 /**
  * OpenAI image parts carry a URL; Ollama wants the raw base64 bytes (no `data:` prefix, standard
- * alphabet, padded: anything else is a 400 "illegal base64 data" upstream, ollama-protocol.md §3.1).
+ * alphabet, padded: anything else is a 400 "illegal base64 data" upstream, docs/reference/ollama-protocol.md §3.1).
  * Checking here lets the client see which part was wrong instead of Ollama's byte offset.
  */
 import { InvalidRequestError } from '../utils/errors.js';

@@ -1,5 +1,5 @@
 /**
- * Ollama /api/tags entries -> OpenAI model objects, as Ollama's own /v1/models does (ollama-protocol.md §10.7).
+ * Ollama /api/tags entries -> OpenAI model objects, as Ollama's own /v1/models does (docs/reference/ollama-protocol.md §10.7).
  */
 import type { OpenAIModel } from '../types/openai.js';
 import type { OllamaTagModel } from '../types/ollama.js';
@@ -15,7 +15,7 @@ export function toOpenAIModel(tag: OllamaTagModel): OpenAIModel {
 }
 
 /**
- * Names are `[host/][namespace/]model[:tag]` (ollama-protocol.md §2): the owner is the segment
+ * Names are `[host/][namespace/]model[:tag]` (docs/reference/ollama-protocol.md §2): the owner is the segment
  * before the model, and official models without one belong to "library".
  */
 function ownerOf(name: string): string {

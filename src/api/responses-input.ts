@@ -1,5 +1,5 @@
 /**
- * Cursor's known BYOK bug (clients.md §5): for some models its backend POSTs a Responses-API body
+ * Cursor's known BYOK bug (docs/reference/clients.md §5): for some models its backend POSTs a Responses-API body
  * (`input`, `instructions`, flat tools) to /chat/completions and still expects chat.completion
  * chunks back. This converts such a body into the chat shape; the chat parser then validates it.
  *

@@ -1,5 +1,5 @@
 /**
- * The thin adapter for Ollama's native API (shared/reference/ollama-protocol.md). Every call takes
+ * The thin adapter for Ollama's native API (docs/api.md in the Ollama repository). Every call takes
  * an AbortSignal; chat and generate always stream upstream (the non-streaming forms aggregate), so
  * that a backend gone silent is caught by the idle deadline and a client's cancel closes the socket,
  * which is what makes Ollama stop generating.

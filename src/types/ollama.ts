@@ -1,6 +1,6 @@
 /**
  * Ollama's native wire types (`/api/*`), keeping the wire's own snake_case names.
- * Source: shared reference "ollama-protocol.md" (Ollama v0.33 HEAD, with older-version notes).
+ * Source: docs/reference/ollama-protocol.md (Ollama v0.33 HEAD, with older-version notes).
  */
 
 /** Sampling and runner options (§5). Unknown keys are ignored by Ollama. */

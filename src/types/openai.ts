@@ -1,5 +1,5 @@
 /**
- * OpenAI HTTP API wire types, as the clients in shared reference "clients.md" send and read them.
+ * OpenAI HTTP API wire types, as the clients in docs/reference/clients.md send and read them.
  * Request types are deliberately loose (`unknown` where clients disagree) because the handlers
  * validate them; response types are exact, because clients parse them strictly.
  */

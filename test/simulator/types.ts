@@ -1,6 +1,6 @@
 /**
  * Public contract of the Ollama simulator: what tests configure and what they can observe.
- * The wire itself follows /work/shared/reference/ollama-protocol.md.
+ * The wire itself follows Ollama's native API as documented in its repository (docs/api.md), and as its Go server behaves.
  */
 
 export interface SimulatedModel {
