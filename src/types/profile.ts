@@ -1,0 +1,55 @@
+/** Pipeline profiles and the rlm.config.json file that holds them. */
+
+export type PlanPolicy = 'always' | 'auto' | 'never';
+/** When every tier is exhausted: answer with the best draft flagged unapproved, or fail. */
+export type ExhaustedPolicy = 'best' | 'error';
+
+/** Ollama options for one stage's calls. */
+export interface StageOptions {
+  temperature: number;
+  seed: number;
+  /** 0 = leave to Ollama. */
+  num_ctx: number;
+  /** -1 = unbounded. */
+  num_predict: number;
+  /** Ollama keep_alive: "5m", or seconds; null = Ollama's default. */
+  keep_alive: string | number | null;
+}
+
+export type StageName = 'plan' | 'generate' | 'verify' | 'revise';
+
+export interface Profile {
+  name: string;
+  planner: string;
+  /** Tier 0's generator; it also revises its own drafts. */
+  generator: string;
+  verifier: string;
+  /** Models above the generator, tried in order after maxRevisions rejections at a tier. */
+  ladder: string[];
+  /** Revisions at one tier before escalating (0 = escalate at the first rejection). */
+  maxRevisions: number;
+  plan: PlanPolicy;
+  onExhausted: ExhaustedPolicy;
+  /** Stream stage progress as reasoning_content deltas. */
+  progress: boolean;
+  stages: Record<StageName, StageOptions>;
+}
+
+export interface PipelineSettings {
+  /** Runs executing at once; more wait in the queue. */
+  maxConcurrentRuns: number;
+  /** Runs waiting; beyond it the answer is 429 with Retry-After. */
+  maxQueuedRuns: number;
+  /** The in-memory cache of identical deterministic model calls. */
+  cache: { enabled: boolean; maxEntries: number };
+  /** Trace files older than this many days are deleted (0 keeps them forever). */
+  retentionDays: number;
+}
+
+export interface RlmConfigFile {
+  defaultProfile: string;
+  profiles: Record<string, Profile>;
+  settings: PipelineSettings;
+  /** Where it came from: a file path, or "derived from installed models". */
+  source: string;
+}
