@@ -1,0 +1,121 @@
+/**
+ * The hash chain over a run's records. Each record's `hash` is the SHA-256 of its canonical JSON
+ * without `hash`, and each record's `prevHash` is the hash of the record before it, so changing,
+ * removing, inserting or reordering a record is detectable. Sealing returns deep-frozen plain-JSON
+ * copies: what is hashed is exactly what is written and later read back.
+ */
+import { canonicalJson, hashJson } from '../utils/hash.js';
+import type { AttemptRecord, RunHeader, TraceRecord } from '../types/attempt.js';
+
+export interface ChainProblem {
+  runId: string;
+  /** The record's index in the run; the header is 0. */
+  index: number;
+  problem: string;
+}
+
+type HeaderFields = Omit<RunHeader, 'type' | 'prevHash' | 'hash'>;
+type AttemptFields = Omit<AttemptRecord, 'type' | 'runId' | 'seq' | 'prevHash' | 'hash'>;
+
+/** Keys the sealer owns: a caller's stray copy of one (e.g. a whole record passed back in) is ignored. */
+const HEADER_SEALED_KEYS = ['type', 'prevHash', 'hash'];
+const ATTEMPT_SEALED_KEYS = ['type', 'runId', 'seq', 'prevHash', 'hash'];
+
+/** hash = sha256 of canonicalJson(record without its `hash` key). */
+export function recordHash(record: Omit<TraceRecord, 'hash'> | TraceRecord): string {
+  return hashJson(withoutKeys(record, ['hash']));
+}
+
+export function sealHeader(header: HeaderFields): RunHeader {
+  const content = withoutKeys(plainCopy(header), HEADER_SEALED_KEYS);
+  const unsealed = { type: 'run', ...content, prevHash: null };
+  return deepFreeze({ ...unsealed, hash: hashJson(unsealed) }) as RunHeader;
+}
+
+/** Seals the attempt that follows `previous`: runId from it, prevHash = its hash. */
+export function sealAttempt(previous: TraceRecord, attempt: AttemptFields, seq: number): AttemptRecord {
+  // The sequence is implied by the chain; a wrong one would only surface later, in verifyChain.
+  const expected = previous.type === 'run' ? 0 : previous.seq + 1;
+  if (seq !== expected) {
+    throw new RangeError(`sealAttempt: seq ${seq} cannot follow ${describe(previous)}; expected ${expected}.`);
+  }
+  const content = withoutKeys(plainCopy(attempt), ATTEMPT_SEALED_KEYS);
+  const unsealed = { type: 'attempt', runId: previous.runId, seq, ...content, prevHash: previous.hash };
+  return deepFreeze({ ...unsealed, hash: hashJson(unsealed) }) as AttemptRecord;
+}
+
+/**
+ * Checks one run's records in file order: a header first, every hash recomputes, every prevHash is
+ * the previous record's hash, seq counts 0, 1, 2… (each one more than the record before) and the
+ * runId never changes. Returns every problem found (none for an intact chain).
+ */
+export function verifyChain(records: readonly TraceRecord[]): ChainProblem[] {
+  const first = records[0];
+  if (first === undefined) return [{ runId: '', index: 0, problem: 'the run has no records' }];
+  const runId = first.runId;
+  const problems: ChainProblem[] = [];
+  const report = (index: number, record: TraceRecord, problem: string): void => {
+    problems.push({ runId, index, problem: `record ${index} (${describe(record)}): ${problem}` });
+  };
+
+  records.forEach((record, index) => {
+    const recomputed = safeRecordHash(record);
+    if (recomputed instanceof Error) report(index, record, `cannot be hashed: ${recomputed.message}`);
+    else if (recomputed !== record.hash) report(index, record, 'hash does not match its content (changed after it was written)');
+    if (record.runId !== runId) report(index, record, `belongs to run ${String(record.runId)}, not ${runId}`);
+
+    const previous = records[index - 1];
+    if (previous === undefined) {
+      if (record.type !== 'run') report(index, record, 'the first record is not a run header (the header is missing)');
+      else if (record.prevHash !== null) report(index, record, 'a run header must have prevHash null');
+      return;
+    }
+    // seq is checked against the previous record, not the index, so one gap is reported once rather
+    // than at every record after it.
+    const expectedSeq = previous.type === 'run' ? 0 : previous.seq + 1;
+    if (record.type !== 'attempt') report(index, record, 'a run header after the first record');
+    else if (record.seq !== expectedSeq) {
+      report(index, record, `seq is ${String(record.seq)}, expected ${expectedSeq} (a record before it is missing, extra or out of order)`);
+    }
+    if (record.prevHash !== previous.hash) {
+      report(index, record, `prevHash is not record ${index - 1}'s hash (a record was removed, inserted or rewritten before it)`);
+    }
+  });
+  return problems;
+}
+
+function describe(record: TraceRecord): string {
+  return record.type === 'run' ? 'run header' : `attempt ${String(record.attemptId)}`;
+}
+
+/** Records read from disk are plain JSON and always hash; a caller's in-memory record might not. */
+function safeRecordHash(record: TraceRecord): string | Error {
+  try {
+    return recordHash(record);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/**
+ * A plain-JSON copy that keeps the caller's key order (the file stays readable). canonicalJson runs
+ * first because it throws on what JSON.stringify would silently change (NaN, Map, cycles): after
+ * that check the copy hashes exactly as the line read back from disk will.
+ */
+function plainCopy(value: object): Record<string, unknown> {
+  canonicalJson(value);
+  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+}
+
+/** fromEntries defines own properties, so even a "__proto__" key stays data. */
+function withoutKeys(object: object, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(object).filter(([key]) => !keys.includes(key)));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
