@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../src/orchestrator/profile-config.js';
+import { deriveDefaultProfile } from '../../src/orchestrator/tiering.js';
+import { formatTiersReport } from '../../src/orchestrator/tiers-report.js';
+import type { OllamaTagModel } from '../../src/types/ollama.js';
+
+function model(name: string, parameterSize: string): OllamaTagModel {
+  return {
+    name,
+    model: name,
+    modified_at: '2025-01-01T00:00:00Z',
+    size: 1,
+    digest: 'd',
+    details: {
+      parent_model: '',
+      format: 'gguf',
+      family: 'llama',
+      families: null,
+      parameter_size: parameterSize,
+      quantization_level: 'Q4_K_M',
+    },
+  };
+}
+
+describe('formatTiersReport', () => {
+  it('shows the source, each tier, the policies and the reasons', () => {
+    const { profile, reasons } = deriveDefaultProfile([model('qwen3:8b', '8.2B'), model('llama3.2:3b', '3.2B'), model('qwen2.5:0.5b', '494.03M')]);
+    const text = formatTiersReport({ defaultProfile: 'rlm', profiles: { rlm: profile }, settings: DEFAULT_SETTINGS, source: 'derived from the models installed in Ollama' }, reasons);
+    expect(text).toBe(
+      [
+        'source: derived from the models installed in Ollama',
+        '',
+        'profile rlm (default)',
+        '  planner    qwen2.5:0.5b',
+        '  verifier   qwen2.5:0.5b',
+        '  tier 0     llama3.2:3b (generator)',
+        '  tier 1     qwen3:8b',
+        '  policy     maxRevisions 2, plan auto, onExhausted best, progress on',
+        '',
+        'why these models:',
+        ...reasons.map((reason) => `  - ${reason}`),
+        '',
+        'To choose the models yourself, write rlm.config.json (or point RLM_CONFIG at a file).',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says when a profile has no ladder, and prints no reasons for a file', () => {
+    const { profile } = deriveDefaultProfile([model('llama3.2:3b', '3.2B')]);
+    const text = formatTiersReport({ defaultProfile: 'rlm', profiles: { rlm: profile }, settings: DEFAULT_SETTINGS, source: '/home/me/rlm.config.json' }, []);
+    expect(text).toContain('  ladder     none: rejected drafts are revised at tier 0 only\n');
+    expect(text).not.toContain('why these models');
+    expect(text).not.toContain('To choose');
+  });
+});
