@@ -1,5 +1,5 @@
 /**
- * Native /api/chat stream chunks -> OpenAI chat.completion.chunk objects (clients.md §0 items 7–10).
+ * Native /api/chat stream chunks -> OpenAI chat.completion.chunk objects (docs/reference/clients.md §0 items 7–10).
  *
  * - Reasoning and content never share a delta: Continue keeps `content` and drops the reasoning of a
  *   mixed delta, so a native chunk with both becomes two chunks, reasoning first.

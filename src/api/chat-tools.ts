@@ -19,7 +19,7 @@ import {
 
 /**
  * Tools declared without `parameters` still need an object schema: some chat templates read
- * `.parameters.properties` unconditionally. VS Code fills the same default (clients.md §3).
+ * `.parameters.properties` unconditionally. VS Code fills the same default (docs/reference/clients.md §3).
  */
 function emptyParameters(): Record<string, unknown> {
   return { type: 'object', properties: {} };

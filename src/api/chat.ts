@@ -1,13 +1,14 @@
 /**
  * POST /v1/chat/completions in pass-through mode: the request goes to the named Ollama model
  * through the native /api/chat, and the answer comes back in OpenAI's shape, whole or streamed.
- * The pipeline (a "virtual" model) will be dispatched from here too.
+ * A virtual model (a pipeline profile, or `rlm/<model>`) goes to the pipeline instead.
  */
 import { parseChatRequest, toOllamaChatRequest } from './chat-request.js';
 import { toChatCompletion, type ChatResponseContext } from './chat-response.js';
 import { createChatChunkStream } from './chat-stream.js';
 import { openEventStream } from './event-stream.js';
 import { checkModel, explainUpstreamError } from './model-checks.js';
+import { handlePipelineChat } from './pipeline-chat.js';
 import type { RequestContext } from '../server/context.js';
 import { sendJson } from '../server/error-response.js';
 
@@ -16,6 +17,8 @@ export async function handleChatCompletions(context: RequestContext): Promise<vo
   const request = parseChatRequest(await context.readJson());
   const stream = request.stream === true;
   Object.assign(context.logFields, { model: request.model, stream });
+  const profile = await app.pipeline.resolveModel(request.model, signal);
+  if (profile !== undefined) return handlePipelineChat(context, request, profile);
 
   const hasTools = Array.isArray(request.tools) && request.tools.length > 0 && request.tool_choice !== 'none';
   const { capabilities } = await checkModel(app, request.model, { completion: true, tools: hasTools }, signal);

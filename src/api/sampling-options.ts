@@ -3,7 +3,7 @@
  * OpenAI's ranges and mapped onto Ollama `options`.
  *
  * Only what the client sent is forwarded. Ollama's own /v1 layer forces temperature 1.0 and top_p
- * 1.0 when they are absent (ollama-protocol.md §10.2), which overrides the model's tuned Modelfile
+ * 1.0 when they are absent (docs/reference/ollama-protocol.md §10.2), which overrides the model's tuned Modelfile
  * defaults; leaving them out lets the model's defaults apply.
  */
 import type { OllamaOptions } from '../types/ollama.js';

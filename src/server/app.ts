@@ -1,6 +1,9 @@
 /** Builds the app from a config with real defaults for the world (fetch, clock, ids), and starts it. */
 import { createModelCatalog } from '../llm/model-catalog.js';
 import { createOllamaClient } from '../llm/ollama-client.js';
+import { createPipelineService } from '../orchestrator/pipeline-service.js';
+import { readRlmConfigFile } from '../orchestrator/profile-config.js';
+import { loadPrompts } from '../prompts/load.js';
 import type { ServerConfig } from '../types/config.js';
 import { newId as randomId } from '../utils/ids.js';
 import { createLogger, type Logger } from '../utils/logger.js';
@@ -14,33 +17,37 @@ export interface AppOverrides {
   now?: () => number;
   newId?: (prefix: string) => string;
   logger?: Logger;
+  /** Directory of the pipeline prompts (default: the package's prompts/). */
+  promptsDir?: string;
+  /** Working directory where ./rlm.config.json is looked for (default: process.cwd()). */
+  cwd?: string;
 }
 
 /** How long the installed-model list is trusted before /api/tags is asked again. */
 const MODEL_LIST_TTL_MS = 5000;
 
-export function createApp(config: ServerConfig, overrides: AppOverrides = {}): AppDeps {
+/** Reads what must be right before serving (prompts, the pipeline config file) and wires the app. */
+export async function createApp(config: ServerConfig, overrides: AppOverrides = {}): Promise<AppDeps> {
   const now = overrides.now ?? Date.now;
+  const newId = overrides.newId ?? randomId;
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel });
   const ollama = createOllamaClient({
     baseUrl: config.ollamaUrl,
     timeoutMs: config.upstreamTimeoutMs,
     ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
   });
-  return {
-    config,
-    ollama,
-    models: createModelCatalog(ollama, { ttlMs: MODEL_LIST_TTL_MS, now }),
-    logger: overrides.logger ?? createLogger({ level: config.logLevel }),
-    now,
-    newId: overrides.newId ?? randomId,
-    version: VERSION,
-    startedAt: now(),
-  };
+  const models = createModelCatalog(ollama, { ttlMs: MODEL_LIST_TTL_MS, now });
+  const [prompts, fileConfig] = await Promise.all([
+    loadPrompts(overrides.promptsDir),
+    readRlmConfigFile({ env: { RLM_CONFIG: config.configPath }, cwd: overrides.cwd ?? process.cwd() }),
+  ]);
+  const pipeline = createPipelineService({ fileConfig, dataDir: config.dataDir, ollama, models, prompts, logger, now, newId });
+  return { config, ollama, models, pipeline, logger, now, newId, version: VERSION, startedAt: now() };
 }
 
 /** Creates and starts a server; resolves once it listens. */
 export async function startServer(config: ServerConfig, overrides: AppOverrides = {}): Promise<RunningServer & { app: AppDeps }> {
-  const app = createApp(config, overrides);
+  const app = await createApp(config, overrides);
   const running = await listen(createHttpServer(app, ROUTES), config.host, config.port);
   return { ...running, app };
 }

@@ -3,6 +3,8 @@
  * collected and reported at once, each naming the flag or variable to fix.
  */
 import { isIP } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { parseOllamaHost } from '../llm/ollama-host.js';
 import type { LogLevel, ServerConfig } from '../types/config.js';
 
@@ -38,6 +40,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { flag: '--max-body-bytes', env: 'RLM_MAX_BODY_BYTES', value: 'BYTES', default: String(32 * 1024 * 1024), description: 'largest request body (413 beyond)' },
   { flag: '--allowed-origins', env: 'RLM_ALLOWED_ORIGINS', value: 'LIST', default: '(local only)', description: 'comma-separated browser origins allowed besides local ones, or *' },
   { flag: '--allowed-hosts', env: 'RLM_ALLOWED_HOSTS', value: 'LIST', default: '(local only)', description: 'comma-separated Host names accepted besides local ones (e.g. a tunnel)' },
+  { flag: '--keep-alive-ms', env: 'RLM_KEEP_ALIVE_MS', value: 'MS', default: '5000', description: 'longest silence on a stream before a keep-alive comment' },
+  { flag: '--config', env: 'RLM_CONFIG', value: 'FILE', default: './rlm.config.json', description: 'pipeline profiles; without the file they are derived from the installed models' },
+  { flag: '--data-dir', env: 'RLM_DATA_DIR', value: 'DIR', default: '~/.rlm', description: 'where run traces are kept' },
 ];
 
 export interface ParsedArguments {
@@ -137,6 +142,9 @@ export function resolveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv
     maxBodyBytes: integer('--max-body-bytes', 'RLM_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     allowedOrigins: list('--allowed-origins', 'RLM_ALLOWED_ORIGINS'),
     allowedHosts: list('--allowed-hosts', 'RLM_ALLOWED_HOSTS').map((name) => name.toLowerCase()),
+    keepAliveMs: integer('--keep-alive-ms', 'RLM_KEEP_ALIVE_MS', 5000, 50, 60_000),
+    dataDir: read('--data-dir', 'RLM_DATA_DIR')?.value ?? join(homedir(), '.rlm'),
+    configPath: read('--config', 'RLM_CONFIG')?.value ?? '',
   };
 
   if (!isLoopbackAddress(host) && apiKey === undefined && !insecure) {

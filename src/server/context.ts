@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ModelCatalog } from '../llm/model-catalog.js';
 import type { OllamaClient } from '../llm/ollama-client.js';
+import type { PipelineService } from '../orchestrator/pipeline-service.js';
 import type { ServerConfig } from '../types/config.js';
 import type { Logger } from '../utils/logger.js';
 
@@ -10,6 +11,7 @@ export interface AppDeps {
   config: ServerConfig;
   ollama: OllamaClient;
   models: ModelCatalog;
+  pipeline: PipelineService;
   logger: Logger;
   /** Milliseconds since the epoch. */
   now: () => number;

@@ -4,6 +4,7 @@ import { handleCompletions } from '../api/completions.js';
 import { handleEmbeddings } from '../api/embeddings.js';
 import { handleHealth } from '../api/health.js';
 import { handleListModels, handleRetrieveModel } from '../api/models.js';
+import { handleGetRun, handleListRuns } from '../api/runs.js';
 import type { Route } from './router.js';
 
 export const ROUTES: readonly Route[] = [
@@ -13,4 +14,6 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/chat/completions', handler: handleChatCompletions },
   { method: 'POST', path: '/v1/completions', handler: handleCompletions },
   { method: 'POST', path: '/v1/embeddings', handler: handleEmbeddings },
+  { method: 'GET', path: '/v1/rlm/runs', handler: handleListRuns },
+  { method: 'GET', path: '/v1/rlm/runs/*', handler: handleGetRun },
 ];

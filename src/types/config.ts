@@ -24,4 +24,10 @@ export interface ServerConfig {
   allowedOrigins: string[];
   /** Host names accepted in the Host header on a loopback bind, besides local names (e.g. a tunnel's public name). */
   allowedHosts: string[];
+  /** Longest a stream stays silent before a `: keep-alive` comment goes out. */
+  keepAliveMs: number;
+  /** Where run traces (and later indexes) live. */
+  dataDir: string;
+  /** The pipeline config file as given (RLM_CONFIG / --config), or '' for ./rlm.config.json if present. */
+  configPath: string;
 }

@@ -9,13 +9,18 @@ afterAll(async () => stack.close());
 beforeEach(() => stack.simulator.reset());
 
 describe('GET /v1/models', () => {
-  it("lists the backend's models in OpenAI form", async () => {
+  it("lists the pipeline's virtual models first, then the backend's models, in OpenAI form", async () => {
     const response = await fetch(`${stack.url}/v1/models`);
     expect(response.headers.get('content-type')).toBe('application/json');
     const body = (await response.json()) as { object: string; data: { id: string; object: string; owned_by: string; created: number }[] };
     expect(body.object).toBe('list');
-    expect(body.data.map((model) => model.id)).toContain('llama3.2:latest');
-    expect(body.data[0]).toMatchObject({ object: 'model', owned_by: 'library', created: expect.any(Number) });
+    const ids = body.data.map((model) => model.id);
+    expect(ids[0]).toBe('rlm');
+    expect(ids.slice(1, 5).sort()).toEqual(['rlm/llama3.2:latest', 'rlm/qwen2.5-coder:1.5b', 'rlm/qwen2.5:0.5b', 'rlm/qwen3:8b']);
+    expect(ids).not.toContain('rlm/nomic-embed-text:latest');
+    expect(ids).toContain('llama3.2:latest');
+    expect(body.data[0]).toMatchObject({ object: 'model', owned_by: 'rlm', created: expect.any(Number) });
+    expect(body.data.find((model) => model.id === 'llama3.2:latest')).toMatchObject({ object: 'model', owned_by: 'library' });
   });
 
   it('retrieves one model by id, with or without its tag, and 404s an unknown one', async () => {

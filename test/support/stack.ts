@@ -2,7 +2,10 @@
  * Test support: an Ollama simulator and an rlm server in front of it, both on port 0, with a fixed
  * clock, counting ids and a captured log, so answers are byte-for-byte predictable.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer } from '../../src/server/app.js';
 import type { ServerConfig } from '../../src/types/config.js';
 import { counterIds } from '../../src/utils/ids.js';
@@ -18,6 +21,8 @@ export interface Stack {
   url: string;
   /** Log lines written by the server, parsed. */
   logs: Record<string, unknown>[];
+  /** The server's data directory (run traces). */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -34,25 +39,43 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     maxBodyBytes: 1024 * 1024,
     allowedOrigins: [],
     allowedHosts: [],
+    keepAliveMs: 5000,
+    dataDir: join(tmpdir(), 'rlm-test-unused'),
+    configPath: '',
     ...overrides,
   };
 }
 
-export async function startStack(options: { simulator?: SimulatorOptions; config?: Partial<ServerConfig> } = {}): Promise<Stack> {
+export interface StackOptions {
+  simulator?: SimulatorOptions;
+  config?: Partial<ServerConfig>;
+  /** The rlm.config.json to write into the stack's own working directory (none: profiles are derived). */
+  rlmConfig?: unknown;
+  /** The clock; FIXED_NOW by default. */
+  now?: () => number;
+}
+
+/** Each stack gets its own temporary working and data directory, removed on close. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const simulator = await startSimulator(options.simulator);
+  const directory = await mkdtemp(join(tmpdir(), 'rlm-stack-'));
+  if (options.rlmConfig !== undefined) await writeFile(join(directory, 'rlm.config.json'), JSON.stringify(options.rlmConfig));
   const logs: Record<string, unknown>[] = [];
-  const server = await startServer(testConfig({ ollamaUrl: simulator.url, ...options.config }), {
+  const server = await startServer(testConfig({ ollamaUrl: simulator.url, dataDir: join(directory, 'data'), ...options.config }), {
     logger: createLogger({ level: 'debug', write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) }),
-    now: () => FIXED_NOW,
+    now: options.now ?? (() => FIXED_NOW),
     newId: counterIds(),
+    cwd: directory,
   });
   return {
     simulator,
     url: server.url,
     logs,
+    dataDir: join(directory, 'data'),
     close: async () => {
       await server.close(0);
       await simulator.close();
+      await rm(directory, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,122 @@
+/**
+ * /v1/chat/completions for a virtual (pipeline) model. Non-streaming: a normal chat.completion
+ * whose content is the final answer, plus an `rlm` object and x-rlm-* headers. Streaming: headers
+ * at once, keep-alive comments while stages run, stage progress as reasoning_content deltas, then
+ * the answer as content deltas, the finish chunk (carrying the same `rlm` object), usage, [DONE].
+ */
+import type { ServerResponse } from 'node:http';
+import type { PipelineResult, RunSummary } from '../orchestrator/types.js';
+import type { RequestContext } from '../server/context.js';
+import { sendJson } from '../server/error-response.js';
+import type { OllamaChatResponse } from '../types/ollama.js';
+import type { OpenAIChatCompletionRequest } from '../types/openai.js';
+import type { Profile } from '../types/profile.js';
+import { toChatCompletion, type ChatResponseContext } from './chat-response.js';
+import { createChatChunkStream } from './chat-stream.js';
+import { openEventStream } from './event-stream.js';
+
+export async function handlePipelineChat(context: RequestContext, request: OpenAIChatCompletionRequest, profile: Profile): Promise<void> {
+  const { app, signal, response } = context;
+  const pipeline = app.pipeline;
+  await pipeline.checkProfileModels(profile, signal);
+  const runId = pipeline.newRunId();
+  Object.assign(context.logFields, { run_id: runId, profile: profile.name });
+  response.setHeader('x-rlm-run-id', runId);
+  const responseContext: ChatResponseContext = {
+    id: app.newId('chatcmpl'),
+    created: Math.floor(app.now() / 1000),
+    model: request.model,
+    newToolCallId: () => app.newId('call'),
+  };
+
+  if (request.stream !== true) {
+    const result = await pipeline.run({ runId, profile, requestedModel: request.model, request, signal });
+    setRunHeaders(response, result.summary);
+    sendJson(response, 200, { ...toChatCompletion(finalChunk(result, request.model), responseContext), rlm: rlmObject(result.summary) });
+    return;
+  }
+
+  const converter = createChatChunkStream({ ...responseContext, includeUsage: request.stream_options?.include_usage === true });
+  const writer = openEventStream(context);
+  await writer.data(converter.start());
+  // Progress lines are queued in order and written as they come; the run does not wait on the client.
+  let progress = Promise.resolve();
+  const onProgress = profile.progress
+    ? (event: { text: string }) => {
+        progress = progress.then(() => writer.data(converter.reasoning(`${event.text}\n`)));
+      }
+    : undefined;
+  const result = await pipeline.run({ runId, profile, requestedModel: request.model, request, signal, ...(onProgress ? { onProgress } : {}) });
+  await progress;
+  for (const piece of contentPieces(result.summary.answer?.content ?? '')) {
+    for (const event of converter.push({ model: request.model, created_at: '', message: { role: 'assistant', content: piece }, done: false })) {
+      await writer.data(event);
+    }
+  }
+  for (const event of converter.push(finalChunk(result, request.model, false))) await writer.data(event);
+  const [finish, ...rest] = converter.finish();
+  if (finish) await writer.data({ ...finish, rlm: rlmObject(result.summary) });
+  for (const event of rest) await writer.data(event);
+  await writer.done();
+}
+
+/** The run's answer as the native done chunk the response mappers understand. */
+function finalChunk(result: PipelineResult, model: string, withContent = true): OllamaChatResponse {
+  const { answer, usage } = result.summary;
+  const message: OllamaChatResponse['message'] = { role: 'assistant', content: withContent ? (answer?.content ?? '') : '' };
+  if (answer && answer.toolCalls.length > 0) {
+    message.tool_calls = answer.toolCalls.map((call, index) => ({
+      function: { index, name: call.name, arguments: parseArguments(call.arguments) },
+    }));
+  }
+  return {
+    model,
+    created_at: '',
+    message,
+    done: true,
+    done_reason: 'stop',
+    prompt_eval_count: usage.prompt_tokens,
+    eval_count: usage.completion_tokens,
+  };
+}
+
+function parseArguments(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function rlmObject(summary: RunSummary): Record<string, unknown> {
+  return {
+    run_id: summary.runId,
+    approved: summary.approved,
+    confidence: summary.confidence,
+    attempts: summary.attempts,
+    escalated: summary.escalated,
+    models: summary.models,
+    ...(summary.approved ? {} : { issues: summary.issues }),
+  };
+}
+
+function setRunHeaders(response: ServerResponse, summary: RunSummary): void {
+  response.setHeader('x-rlm-confidence', String(summary.confidence));
+  response.setHeader('x-rlm-approved', String(summary.approved));
+}
+
+/** Splits an answer into word-boundary pieces of a few dozen characters, as a model would stream it. */
+export function contentPieces(text: string, size = 32): string[] {
+  const pieces: string[] = [];
+  let current = '';
+  for (const word of text.match(/\s*\S+|\s+$/g) ?? []) {
+    current += word;
+    if (current.length >= size) {
+      pieces.push(current);
+      current = '';
+    }
+  }
+  if (current !== '') pieces.push(current);
+  return pieces;
+}

@@ -1,0 +1,132 @@
+/**
+ * The loop: plan -> generate -> verify -> revise -> escalate, recorded attempt by attempt.
+ * Pseudocode and every policy knob: docs/pipeline.md. The run's answer, approval and confidence
+ * are derived from its attempts afterwards (run-summary.ts), never kept on the side.
+ */
+import { ClientAbortedError, RlmError } from '../utils/errors.js';
+import { hashJson } from '../utils/hash.js';
+import type { AttemptRecord } from '../types/attempt.js';
+import { bestDraft, canRevise, nextTier, tierModel } from './escalate.js';
+import { generateDraft } from './generate.js';
+import { planStage } from './plan.js';
+import { reviseDraft } from './revise.js';
+import { noModelCall, record, type RunContext } from './run-context.js';
+import { summarizeRun } from './run-summary.js';
+import type { PipelineDeps, PipelineRequest, PipelineResult } from './types.js';
+import { verifyDraft } from './verify.js';
+
+/** 422: every tier was rejected and the profile says to fail rather than answer unapproved. */
+export class PipelineRejectedError extends RlmError {
+  constructor(runId: string, issues: readonly string[]) {
+    super(
+      `No tier produced an approved answer (run ${runId}). Last issues: ${issues.join(' | ') || 'none recorded'}. ` +
+        'Set "onExhausted": "best" in the profile to receive the best unapproved answer instead.',
+      { status: 422, type: 'invalid_request_error', code: 'pipeline_rejected' },
+    );
+  }
+}
+
+export async function runPipeline(deps: PipelineDeps, input: PipelineRequest): Promise<PipelineResult> {
+  const { profile, request } = input;
+  const writer = await deps.traces.startRun({
+    runId: input.runId,
+    startedAt: new Date(deps.now()).toISOString(),
+    profile: profile.name,
+    requestedModel: input.requestedModel,
+    request: { ...request },
+    requestHash: hashJson(request),
+  });
+  const run: RunContext = { deps, input, writer };
+  try {
+    const answer = await loop(run);
+    await finish(run, 'completed', answer.attemptId);
+  } catch (error) {
+    const aborted = input.signal.aborted || error instanceof ClientAbortedError;
+    await finish(run, aborted ? 'aborted' : 'failed', null, aborted ? 'the client went away' : (error as Error).message).catch((recordError: unknown) =>
+      deps.logger.error('trace_write_failed', { run_id: input.runId, error: recordError }),
+    );
+    throw error;
+  } finally {
+    await writer.close();
+  }
+  const trace = { header: writer.header, attempts: [...writer.attempts] };
+  return { trace, summary: summarizeRun(trace) };
+}
+
+/** Returns the attempt whose draft is the answer; throws PipelineRejectedError under the "error" policy. */
+async function loop(run: RunContext): Promise<AttemptRecord> {
+  const { profile } = run.input;
+  const plan = await planStage(run);
+  let tier = 0;
+  let previousIssues: string[] = [];
+  for (;;) {
+    let { attempt: draftAttempt, draft } = await generateDraft(run, tier, tierModel(profile, tier), plan, previousIssues);
+    let outcome = await verifyDraft(run, draftAttempt, draft, plan);
+    let revisions = 0;
+    while (!outcome.approved && canRevise(profile, revisions)) {
+      revisions++;
+      const revised = await reviseDraft(run, draftAttempt, draft, outcome.issues);
+      if (revised.unchanged) continue;
+      ({ attempt: draftAttempt, draft } = revised);
+      outcome = await verifyDraft(run, draftAttempt, draft, plan);
+    }
+    if (outcome.approved) return draftAttempt;
+    previousIssues = outcome.issues;
+
+    const next = nextTier(profile, tier);
+    if (next === undefined) return exhausted(run, previousIssues);
+    await decide(run, tier, 'escalate', `escalate: tier ${tier} rejected after ${revisions} revision${revisions === 1 ? '' : 's'}; next ${tierModel(profile, next)} (tier ${next})`, {
+      from: tier,
+      to: next,
+      model: tierModel(profile, next),
+      issues: previousIssues,
+    });
+    tier = next;
+  }
+}
+
+async function exhausted(run: RunContext, issues: string[]): Promise<AttemptRecord> {
+  const { profile, runId } = run.input;
+  const best = profile.onExhausted === 'best' ? bestDraft(run.writer.attempts) : undefined;
+  await decide(
+    run,
+    profile.ladder.length,
+    'ladder_exhausted',
+    best ? `exhausted: no tier approved; answering with the best draft, unapproved` : 'exhausted: no tier approved',
+    { policy: profile.onExhausted, answerAttemptId: best?.attemptId ?? null, issues },
+  );
+  if (best === undefined) throw new PipelineRejectedError(runId, issues);
+  return best;
+}
+
+async function decide(run: RunContext, tier: number, name: string, content: string, data: Record<string, unknown>): Promise<void> {
+  await record(run, {
+    ...noModelCall(run),
+    attemptId: run.deps.newId('att'),
+    parentAttemptId: null,
+    stage: 'decision',
+    tier,
+    name,
+    inputHash: hashJson(data),
+    output: { content, data },
+    verdict: null,
+    issues: [],
+    error: null,
+  });
+}
+
+async function finish(run: RunContext, status: 'completed' | 'aborted' | 'failed', answerAttemptId: string | null, reason?: string): Promise<void> {
+  await record(run, {
+    ...noModelCall(run),
+    attemptId: run.deps.newId('att'),
+    parentAttemptId: answerAttemptId,
+    stage: 'finish',
+    tier: 0,
+    name: status,
+    inputHash: '',
+    output: { content: status, data: { status, answerAttemptId, ...(reason ? { reason } : {}) } },
+    verdict: null,
+    issues: [],
+    error: status === 'completed' ? null : (reason ?? status),
+  });
+}

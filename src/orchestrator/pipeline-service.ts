@@ -1,0 +1,146 @@
+/**
+ * The pipeline as the server uses it: which model ids are virtual (profiles, and `rlm/<model>`),
+ * the profiles in force (from rlm.config.json, or derived from what Ollama has installed), the
+ * limit on runs in flight, the call cache, the trace store, and running one request.
+ */
+import type { ModelCatalog } from '../llm/model-catalog.js';
+import type { OllamaClient } from '../llm/ollama-client.js';
+import type { PromptSet } from '../prompts/load.js';
+import type { Profile, RlmConfigFile } from '../types/profile.js';
+import { NotFoundError, RlmError } from '../utils/errors.js';
+import type { Logger } from '../utils/logger.js';
+import { createCallCache, type CallCache } from './call-cache.js';
+import { runPipeline } from './loop.js';
+import { DEFAULT_PROFILE_NAME, DEFAULT_SETTINGS, DERIVED_SOURCE } from './profile-config.js';
+import { newRunId } from './run-id.js';
+import { createRunLimiter, type RunLimiter } from './run-limiter.js';
+import { deriveDefaultProfile, isChatModel } from './tiering.js';
+import { createTraceStore, type TraceStore } from './trace-store.js';
+import type { PipelineRequest, PipelineResult } from './types.js';
+
+/** `rlm/<ollama-model>`: the default profile with that model as its generator. */
+export const VIRTUAL_PREFIX = 'rlm/';
+
+export interface PipelineService {
+  readonly traces: TraceStore;
+  readonly cache: CallCache | undefined;
+  readonly limiter: RunLimiter;
+  /** The profiles in force and, when derived, the reasons for each tier. */
+  currentConfig(signal?: AbortSignal): Promise<{ config: RlmConfigFile; reasons: string[] }>;
+  /** The profile a model id names, or undefined when the id is a plain Ollama model. */
+  resolveModel(modelId: string, signal?: AbortSignal): Promise<Profile | undefined>;
+  /** Every virtual model id, for /v1/models. */
+  virtualModelIds(signal?: AbortSignal): Promise<string[]>;
+  /** Throws a clear error when a model the profile names is not installed. */
+  checkProfileModels(profile: Profile, signal?: AbortSignal): Promise<void>;
+  newRunId(): string;
+  run(input: PipelineRequest): Promise<PipelineResult>;
+}
+
+export interface PipelineServiceOptions {
+  /** The parsed rlm.config.json, or undefined to derive profiles from the installed models. */
+  fileConfig: RlmConfigFile | undefined;
+  dataDir: string;
+  ollama: OllamaClient;
+  models: ModelCatalog;
+  prompts: PromptSet;
+  logger: Logger;
+  now: () => number;
+  newId: (prefix: string) => string;
+}
+
+export function createPipelineService(options: PipelineServiceOptions): PipelineService {
+  const settings = options.fileConfig?.settings ?? DEFAULT_SETTINGS;
+  const traces = createTraceStore({ dataDir: options.dataDir, retentionDays: settings.retentionDays, now: options.now });
+  const cache = settings.cache.enabled ? createCallCache(settings.cache.maxEntries) : undefined;
+  const limiter = createRunLimiter({ maxConcurrent: settings.maxConcurrentRuns, maxQueued: settings.maxQueuedRuns });
+  let derived: { key: string; config: RlmConfigFile; reasons: string[] } | undefined;
+  // A file may hold settings only; its profiles are then derived like having no file at all.
+  const fileProfiles = options.fileConfig !== undefined && Object.keys(options.fileConfig.profiles).length > 0;
+
+  const currentConfig = async (signal?: AbortSignal): Promise<{ config: RlmConfigFile; reasons: string[] }> => {
+    if (fileProfiles) return { config: options.fileConfig as RlmConfigFile, reasons: [] };
+    const installed = await options.models.list(signal);
+    const key = installed.map((model) => `${model.name}@${model.digest}`).join(',');
+    if (derived?.key !== key) {
+      const { profile, reasons } = deriveDefaultProfile(installed);
+      const source = options.fileConfig ? `${options.fileConfig.source} (profiles ${DERIVED_SOURCE})` : DERIVED_SOURCE;
+      const config = { defaultProfile: DEFAULT_PROFILE_NAME, profiles: { [DEFAULT_PROFILE_NAME]: profile }, settings, source };
+      derived = { key, config, reasons };
+    }
+    return { config: derived.config, reasons: derived.reasons };
+  };
+
+  const configOrNotFound = async (modelId: string, signal?: AbortSignal): Promise<RlmConfigFile> => {
+    try {
+      return (await currentConfig(signal)).config;
+    } catch (error) {
+      if (error instanceof RlmError) throw error;
+      // No chat model to derive a profile from: the virtual model cannot exist yet.
+      throw new NotFoundError(`The model '${modelId}' cannot run: ${(error as Error).message}`, 'model', 'model_not_found');
+    }
+  };
+
+  const service: PipelineService = {
+    traces,
+    cache,
+    limiter,
+    currentConfig,
+    async resolveModel(modelId, signal) {
+      const prefixed = modelId.startsWith(VIRTUAL_PREFIX);
+      const namesProfile = fileProfiles ? Object.hasOwn(options.fileConfig?.profiles ?? {}, modelId) : modelId === DEFAULT_PROFILE_NAME;
+      if (!prefixed && !namesProfile) return undefined;
+      const config = await configOrNotFound(modelId, signal);
+      if (!prefixed) return config.profiles[modelId];
+      const generator = modelId.slice(VIRTUAL_PREFIX.length);
+      if ((await options.models.find(generator, signal)) === undefined) {
+        throw new NotFoundError(
+          `The model '${modelId}' runs the pipeline with '${generator}' as its generator, which Ollama does not have. Run \`ollama pull ${generator}\`.`,
+          'model',
+          'model_not_found',
+        );
+      }
+      const base = config.profiles[config.defaultProfile] as Profile;
+      return { ...base, name: modelId, generator };
+    },
+    async virtualModelIds(signal) {
+      let config: RlmConfigFile;
+      try {
+        config = (await currentConfig(signal)).config;
+      } catch {
+        return []; // nothing to derive from yet: no virtual models to offer
+      }
+      const installed = await options.models.list(signal);
+      return [...Object.keys(config.profiles), ...installed.filter(isChatModel).map((model) => `${VIRTUAL_PREFIX}${model.name}`)];
+    },
+    async checkProfileModels(profile, signal) {
+      const roles: [string, string][] = [
+        ['planner', profile.planner],
+        ['generator', profile.generator],
+        ['verifier', profile.verifier],
+        ...profile.ladder.map((model, index): [string, string] => [`ladder tier ${index + 1}`, model]),
+      ];
+      for (const [role, model] of roles) {
+        if ((await options.models.find(model, signal)) !== undefined) continue;
+        const source = options.fileConfig?.source;
+        throw new RlmError(
+          `The profile "${profile.name}" uses "${model}" as its ${role}, but Ollama does not have it. Run \`ollama pull ${model}\`${source ? `, or change ${source}` : ''}.`,
+          { status: 500, type: 'api_error', code: 'profile_model_missing' },
+        );
+      }
+    },
+    newRunId: () => newRunId(options.now()),
+    async run(input) {
+      const release = await limiter.acquire(input.signal);
+      try {
+        return await runPipeline(
+          { ollama: options.ollama, models: options.models, prompts: options.prompts, traces, cache, logger: options.logger, now: options.now, newId: options.newId },
+          input,
+        );
+      } finally {
+        release();
+      }
+    },
+  };
+  return service;
+}

@@ -1,0 +1,177 @@
+/**
+ * One model call of a stage, start to record: builds the native request from the stage's options,
+ * answers it from the cache when an identical deterministic call was made before, strips any
+ * `<think>` block so no chain of thought leaks into drafts, and appends the frozen attempt —
+ * failed calls included — before returning.
+ */
+import type { Prompt } from '../prompts/load.js';
+import type { AttemptRecord, DraftToolCall, Stage, Verdict } from '../types/attempt.js';
+import type { OllamaChatRequest, OllamaFormat, OllamaLogprob, OllamaMessage, OllamaToolDefinition } from '../types/ollama.js';
+import type { StageOptions } from '../types/profile.js';
+import { hashJson } from '../utils/hash.js';
+import { startTimer } from '../utils/timer.js';
+import { isDeterministic, type CachedCall } from './call-cache.js';
+import { record, type RunContext } from './run-context.js';
+
+export interface StageCall {
+  stage: Extract<Stage, 'plan' | 'generate' | 'verify' | 'revise'>;
+  tier: number;
+  model: string;
+  prompt: Prompt;
+  messages: OllamaMessage[];
+  options: StageOptions;
+  parentAttemptId: string | null;
+  format?: OllamaFormat;
+  tools?: OllamaToolDefinition[];
+  logprobs?: boolean;
+}
+
+/** What the stage reads out of the model's answer, to be stored in the attempt. */
+export interface Interpretation {
+  verdict?: Verdict | null;
+  issues?: string[];
+  data?: Record<string, unknown>;
+  verdictProbability?: number | null;
+  /** The answer could not be used (an unreadable plan or verdict). */
+  error?: string | null;
+}
+
+export interface StageResult {
+  attempt: AttemptRecord;
+  content: string;
+  toolCalls: DraftToolCall[];
+}
+
+export type Interpreter = (answer: { content: string; toolCalls: DraftToolCall[]; logprobs: OllamaLogprob[] }) => Interpretation;
+
+export async function callStage(run: RunContext, call: StageCall, interpret: Interpreter = () => ({})): Promise<StageResult> {
+  const { deps, input } = run;
+  const request = await buildRequest(run, call);
+  const { stream: _stream, ...identity } = request;
+  const inputHash = hashJson(identity);
+  const startedAt = new Date(deps.now()).toISOString();
+  const elapsed = startTimer();
+  const base = {
+    parentAttemptId: call.parentAttemptId,
+    stage: call.stage,
+    tier: call.tier,
+    model: call.model,
+    name: null,
+    promptName: call.prompt.name,
+    promptHash: call.prompt.hash,
+    inputHash,
+    startedAt,
+  };
+
+  const cacheable = deps.cache !== undefined && isDeterministic(call.options);
+  const hit = cacheable ? deps.cache?.get(inputHash) : undefined;
+  if (hit !== undefined) {
+    const reading = interpret({ content: hit.content, toolCalls: hit.toolCalls, logprobs: [] });
+    const attempt = await record(run, {
+      ...base,
+      attemptId: deps.newId('att'),
+      ...outputFields(hit.content, hit.toolCalls, reading, hit.verdictProbability),
+      tokens: { prompt: 0, completion: 0 },
+      durations: null,
+      durationMs: round(elapsed()),
+      cacheHit: true,
+    });
+    return { attempt, content: hit.content, toolCalls: hit.toolCalls };
+  }
+
+  let response;
+  try {
+    response = await deps.ollama.chat(request, input.signal);
+  } catch (error) {
+    await record(run, {
+      ...base,
+      attemptId: deps.newId('att'),
+      output: null,
+      verdict: null,
+      issues: [],
+      verdictProbability: null,
+      tokens: { prompt: 0, completion: 0 },
+      durations: null,
+      durationMs: round(elapsed()),
+      cacheHit: false,
+      error: (error as Error).message,
+    });
+    throw error;
+  }
+
+  const content = stripThinking(response.message.content);
+  const toolCalls = (response.message.tool_calls ?? []).map((toolCall) => ({
+    name: toolCall.function.name,
+    arguments: JSON.stringify(toolCall.function.arguments ?? {}),
+  }));
+  const reading = interpret({ content, toolCalls, logprobs: response.logprobs ?? [] });
+  const tokens = { prompt: response.prompt_eval_count ?? 0, completion: response.eval_count ?? 0 };
+  const attempt = await record(run, {
+    ...base,
+    attemptId: deps.newId('att'),
+    ...outputFields(content, toolCalls, reading, reading.verdictProbability ?? null),
+    tokens,
+    durations: {
+      total_ns: response.total_duration ?? 0,
+      load_ns: response.load_duration ?? 0,
+      prompt_eval_ns: response.prompt_eval_duration ?? 0,
+      eval_ns: response.eval_duration ?? 0,
+    },
+    durationMs: round(elapsed()),
+    cacheHit: false,
+  });
+  if (cacheable) {
+    const entry: CachedCall = { content, toolCalls, verdictProbability: reading.verdictProbability ?? null, tokens };
+    deps.cache?.set(inputHash, entry);
+  }
+  return { attempt, content, toolCalls };
+}
+
+function outputFields(content: string, toolCalls: DraftToolCall[], reading: Interpretation, verdictProbability: number | null) {
+  return {
+    output: {
+      content,
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      ...(reading.data !== undefined ? { data: reading.data } : {}),
+    },
+    verdict: reading.verdict ?? null,
+    issues: reading.issues ?? [],
+    verdictProbability,
+    error: reading.error ?? null,
+  };
+}
+
+async function buildRequest(run: RunContext, call: StageCall): Promise<OllamaChatRequest> {
+  const { options } = call;
+  const request: OllamaChatRequest = {
+    model: call.model,
+    messages: call.messages,
+    stream: true,
+    options: {
+      temperature: options.temperature,
+      seed: options.seed,
+      ...(options.num_ctx > 0 ? { num_ctx: options.num_ctx } : {}),
+      num_predict: options.num_predict,
+    },
+  };
+  if (call.format !== undefined) request.format = call.format;
+  if (call.tools !== undefined && call.tools.length > 0) request.tools = call.tools;
+  if (options.keep_alive !== null) request.keep_alive = options.keep_alive;
+  if (call.logprobs) request.logprobs = true;
+  // Stages must not think out loud: `think: false` where the model can think (sending it to
+  // other models is refused by some Ollama versions); stripThinking catches inline blocks.
+  const capabilities = await run.deps.models.capabilities(call.model, run.input.signal).catch(() => undefined);
+  if (capabilities?.includes('thinking')) request.think = false;
+  return request;
+}
+
+/** Removes `<think>…</think>` blocks (and an unterminated one, which is all thinking) from a model's text. */
+export function stripThinking(text: string): string {
+  const closed = text.replace(/<think>[\s\S]*?<\/think>\s*/g, '');
+  const open = closed.indexOf('<think>');
+  return (open >= 0 ? closed.slice(0, open) : closed).trim();
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

@@ -1,0 +1,62 @@
+/** The pipeline's working contracts: what a run is given, what it may touch, what it returns. */
+import type { ModelCatalog } from '../llm/model-catalog.js';
+import type { OllamaClient } from '../llm/ollama-client.js';
+import type { PromptSet } from '../prompts/load.js';
+import type { AttemptRecord, RunTrace } from '../types/attempt.js';
+import type { OpenAIChatCompletionRequest } from '../types/openai.js';
+import type { Profile } from '../types/profile.js';
+import type { Logger } from '../utils/logger.js';
+import type { CallCache } from './call-cache.js';
+import type { TraceStore } from './trace-store.js';
+
+/** The world a run touches, injected so tests run with fakes and fixed clocks. */
+export interface PipelineDeps {
+  ollama: OllamaClient;
+  models: ModelCatalog;
+  prompts: PromptSet;
+  traces: TraceStore;
+  /** Absent when the cache is turned off. */
+  cache: CallCache | undefined;
+  logger: Logger;
+  now: () => number;
+  newId: (prefix: string) => string;
+}
+
+/** One short line of progress ("verify: REJECTED, 2 issues"), for streaming and the CLI timeline. */
+export interface ProgressEvent {
+  stage: AttemptRecord['stage'];
+  text: string;
+  attempt: AttemptRecord;
+}
+
+export interface PipelineRequest {
+  runId: string;
+  profile: Profile;
+  /** The model id the client asked for. */
+  requestedModel: string;
+  request: OpenAIChatCompletionRequest;
+  signal: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface PipelineResult {
+  trace: RunTrace;
+  summary: RunSummary;
+}
+
+/** Everything the client is told about a run, derived from its attempts. */
+export interface RunSummary {
+  runId: string;
+  status: 'completed' | 'aborted' | 'failed' | 'running';
+  answer: { content: string; toolCalls: { name: string; arguments: string }[] } | null;
+  approved: boolean;
+  confidence: number;
+  attempts: number;
+  escalated: boolean;
+  /** Distinct models called, in order of first use. */
+  models: string[];
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  /** The last issues that kept the answer from approval (empty when approved). */
+  issues: string[];
+  durationMs: number;
+}
