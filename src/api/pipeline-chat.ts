@@ -39,11 +39,12 @@ export async function handlePipelineChat(context: RequestContext, request: OpenA
   const converter = createChatChunkStream({ ...responseContext, includeUsage: request.stream_options?.include_usage === true });
   const writer = openEventStream(context);
   await writer.data(converter.start());
-  // Progress lines are queued in order and written as they come; the run does not wait on the client.
+  // Progress lines are queued in order and written as they come; the run does not wait on the
+  // client. A write that fails means the client left, which the run learns from its own signal.
   let progress = Promise.resolve();
   const onProgress = profile.progress
     ? (event: { text: string }) => {
-        progress = progress.then(() => writer.data(converter.reasoning(`${event.text}\n`)));
+        progress = progress.then(() => writer.data(converter.reasoning(`${event.text}\n`))).catch(() => undefined);
       }
     : undefined;
   const result = await pipeline.run({ runId, profile, requestedModel: request.model, request, signal, ...(onProgress ? { onProgress } : {}) });
