@@ -18,6 +18,8 @@ export async function handleCompletions(context: RequestContext): Promise<void> 
   const hasSuffix = typeof request.suffix === 'string' && request.suffix !== '';
   await checkModel(app, request.model, { completion: true, insert: hasSuffix }, signal);
   const upstream = toOllamaGenerateRequest(request, { model: request.model, stream: true });
+  // The same num_ctx as chat: a model asked with two different context sizes reloads between them.
+  if (app.config.numCtx > 0) upstream.options = { ...upstream.options, num_ctx: app.config.numCtx };
   const responseContext = { id: app.newId('cmpl'), created: Math.floor(app.now() / 1000), model: request.model };
 
   if (!stream) {

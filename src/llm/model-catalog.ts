@@ -82,9 +82,16 @@ export function createModelCatalog(ollama: OllamaClient, options: { ttlMs: numbe
   return catalog;
 }
 
-/** Ollama's name rule (§2): case-insensitive, default tag "latest". */
+/**
+ * Ollama's name rule (docs/reference/ollama-protocol.md §2): case-insensitive, default tag
+ * "latest", and the default host and namespace may be written out ("registry.ollama.ai/library/x").
+ */
 export function normaliseModelName(name: string): string {
-  const lower = name.trim().toLowerCase();
+  const lower = name
+    .trim()
+    .toLowerCase()
+    .replace(/^registry\.ollama\.ai\//, '')
+    .replace(/^library\//, '');
   const lastSlash = lower.lastIndexOf('/');
   return lower.slice(lastSlash + 1).includes(':') ? lower : `${lower}:latest`;
 }

@@ -44,6 +44,13 @@ export function classifyUpstreamFailure(error: unknown, context: ClassifyContext
   if (code !== undefined && UNREACHABLE_CODES.has(code)) return new UpstreamUnreachableError(context.baseUrl, error);
   if (code !== undefined && TIMEOUT_CODES.has(code)) return new UpstreamTimeoutError(context.baseUrl, context.timeoutMs);
   const detail = describe(error);
+  if (/\bbad port\b/.test(detail)) {
+    // fetch refuses ports browsers block (6000, 6665…); nothing was even tried.
+    return new RlmError(
+      `Cannot connect to Ollama at ${context.baseUrl}: Node's fetch refuses that port as unsafe. Run Ollama on another port, such as its default 11434, and set OLLAMA_HOST to match.`,
+      { status: 502, type: 'api_error', code: 'upstream_port_blocked', cause: error },
+    );
+  }
   return new UpstreamProtocolError(`The connection to Ollama at ${context.baseUrl} failed: ${detail}.`, error);
 }
 

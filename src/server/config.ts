@@ -141,7 +141,7 @@ export function resolveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv
     upstreamTimeoutMs: integer('--upstream-timeout', 'RLM_UPSTREAM_TIMEOUT', 300, 1, 86_400) * 1000,
     maxBodyBytes: integer('--max-body-bytes', 'RLM_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     allowedOrigins: list('--allowed-origins', 'RLM_ALLOWED_ORIGINS'),
-    allowedHosts: list('--allowed-hosts', 'RLM_ALLOWED_HOSTS').map((name) => name.toLowerCase()),
+    allowedHosts: list('--allowed-hosts', 'RLM_ALLOWED_HOSTS').map(hostWithoutPort),
     keepAliveMs: integer('--keep-alive-ms', 'RLM_KEEP_ALIVE_MS', 5000, 50, 60_000),
     dataDir: read('--data-dir', 'RLM_DATA_DIR')?.value ?? join(homedir(), '.rlm'),
     configPath: read('--config', 'RLM_CONFIG')?.value ?? '',
@@ -155,6 +155,13 @@ export function resolveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** "Name:443" -> "name"; "[::1]:80" -> "[::1]"; a bare IPv6 address stays whole. The Host check compares names only. */
+function hostWithoutPort(entry: string): string {
+  const lower = entry.toLowerCase();
+  if (lower.startsWith('[')) return lower.slice(0, lower.indexOf(']') + 1) || lower;
+  return lower.split(':').length === 2 ? (lower.split(':')[0] as string) : lower;
 }
 
 /** Whether a bind address only accepts connections from this machine. */

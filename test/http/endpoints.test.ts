@@ -23,6 +23,12 @@ describe('GET /v1/models', () => {
     expect(body.data.find((model) => model.id === 'llama3.2:latest')).toMatchObject({ object: 'model', owned_by: 'library' });
   });
 
+  it('accepts the long forms of a name, as Ollama does', async () => {
+    for (const id of ['library/llama3.2', 'registry.ollama.ai/library/llama3.2:latest', 'LLAMA3.2']) {
+      expect((await fetch(`${stack.url}/v1/models/${id}`)).status).toBe(200);
+    }
+  });
+
   it('retrieves one model by id, with or without its tag, and 404s an unknown one', async () => {
     const one = await fetch(`${stack.url}/v1/models/llama3.2`);
     expect(one.status).toBe(200);
@@ -77,7 +83,12 @@ describe('POST /v1/completions (autocomplete)', () => {
     });
     expect(response.status).toBe(200);
     const sent = stack.simulator.requests.find((request) => request.path === '/api/generate')?.body;
-    expect(sent).toMatchObject({ model: 'qwen2.5-coder:1.5b', prompt, raw: true, options: { num_predict: 64, temperature: 0, stop: ['<|endoftext|>', '\n\n'] } });
+    expect(sent).toMatchObject({
+      model: 'qwen2.5-coder:1.5b',
+      prompt,
+      raw: true,
+      options: { num_predict: 64, temperature: 0, stop: ['<|endoftext|>', '\n\n'], num_ctx: 8192 },
+    });
     const events = sseEvents(response.text);
     expect(events.at(-1)).toBe('[DONE]');
     const texts = events.slice(0, -1).map((event) => (event as { choices: { text: string }[] }).choices[0]?.text ?? '');

@@ -122,6 +122,13 @@ for (const target of targets) {
   });
 }
 
+describe('Ollama adapter on a port fetch refuses', () => {
+  it('says the port is blocked instead of a bare "fetch failed"', async () => {
+    const client = createOllamaClient({ baseUrl: 'http://127.0.0.1:6000', timeoutMs: 1000 });
+    await expect(client.tags()).rejects.toThrow(/refuses that port as unsafe.*OLLAMA_HOST/);
+  });
+});
+
 describe('Ollama adapter with nothing listening', () => {
   it('throws UpstreamUnreachableError naming the URL', async () => {
     const port = await closedPort();

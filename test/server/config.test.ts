@@ -31,6 +31,14 @@ describe('configuration', () => {
     }
   });
 
+  it('compares allowed hosts by name: a port in the list is dropped', () => {
+    expect(resolve([], { RLM_ALLOWED_HOSTS: 'Tunnel.example.net:443, [::1]:80, other.example' }).allowedHosts).toEqual([
+      'tunnel.example.net',
+      '[::1]',
+      'other.example',
+    ]);
+  });
+
   it('refuses a public bind without a key unless --insecure', () => {
     expect(() => resolve(['--host', '0.0.0.0'])).toThrow(/RLM_API_KEY/);
     expect(resolve(['--host', '0.0.0.0', '--insecure']).insecure).toBe(true);
