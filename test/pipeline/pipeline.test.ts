@@ -11,6 +11,7 @@ const PROFILE = {
   plan: 'always',
 };
 const question = [{ role: 'user', content: 'What is the capital of France?' }];
+const round = (value: number): number => Math.round(value * 1000) / 1000;
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -43,10 +44,12 @@ describe('the pipeline through /v1/chat/completions', () => {
     expect(response.status).toBe(200);
     expect(stageLog(target.simulator.requests)).toEqual(['plan:qwen2.5:0.5b', 'generate:llama3.2', 'verify:qwen2.5:0.5b']);
     expect(response.body.choices[0]!.message.content).toBe('Paris.');
-    expect(response.body.rlm).toMatchObject({ approved: true, confidence: 0.8, escalated: false, models: ['qwen2.5:0.5b', 'llama3.2'] });
+    // The simulator gives each token logprob -0.1, so the verdict token's probability is e^-0.1.
+    const approvedBase = 0.5 + 0.4 * Math.exp(-0.1);
+    expect(response.body.rlm).toMatchObject({ approved: true, confidence: round(approvedBase), escalated: false, models: ['qwen2.5:0.5b', 'llama3.2'] });
     expect(response.headers.get('x-rlm-run-id')).toBe(response.body.rlm.run_id);
     expect(response.headers.get('x-rlm-approved')).toBe('true');
-    expect(response.headers.get('x-rlm-confidence')).toBe('0.8');
+    expect(response.headers.get('x-rlm-confidence')).toBe(String(round(approvedBase)));
   });
 
   it('rejected -> revised -> approved: the reviser gets the draft and the issues', async () => {
@@ -66,7 +69,7 @@ describe('the pipeline through /v1/chat/completions', () => {
     expect(revise.messages[0]!.content).toContain('It names the wrong city.');
     expect(response.body.choices[0]!.message.content).toBe('Paris.');
     expect(response.body.rlm.approved).toBe(true);
-    expect(response.body.rlm.confidence).toBe(0.744); // 0.8 * 0.93
+    expect(response.body.rlm.confidence).toBe(round((0.5 + 0.4 * Math.exp(-0.1)) * 0.93)); // one revision
   });
 
   it('rejected past maxRevisions -> escalated to the ladder -> approved, told what the tier below got wrong', async () => {
@@ -88,7 +91,7 @@ describe('the pipeline through /v1/chat/completions', () => {
     expect(escalated.messages[0]!.content).toContain('Still wrong.');
     expect(escalated.think).toBe(false);
     expect(response.body.choices[0]!.message.content).toBe('Paris.');
-    expect(response.body.rlm).toMatchObject({ approved: true, escalated: true, confidence: 0.67 });
+    expect(response.body.rlm).toMatchObject({ approved: true, escalated: true, confidence: round((0.5 + 0.4 * Math.exp(-0.1)) * 0.93 * 0.9) });
   });
 
   it('ladder exhausted with "best": the best draft, flagged unapproved, with its issues', async () => {
@@ -115,6 +118,16 @@ describe('the pipeline through /v1/chat/completions', () => {
     expect(error.code).toBe('pipeline_rejected');
     expect(error.message).toContain(response.headers.get('x-rlm-run-id')!);
     expect(error.message).toContain('Wrong city.');
+  });
+
+  it("uses the verifier's verdict-token probability where Ollama returns logprobs", async () => {
+    const target = await start();
+    target.simulator.script('qwen2.5:0.5b', stagedScript({ plan: planReply('x'), verify: { content: APPROVED, logprob: Math.log(0.5) } }));
+    target.simulator.script('llama3.2', stagedScript({ generate: 'Paris.' }));
+    const response = await ask(target);
+    expect(response.body.rlm.confidence).toBe(0.7); // 0.5 + 0.4 * 0.5
+    const verify = target.simulator.requests.filter((request) => request.path === '/api/chat')[2]!.body as { logprobs?: boolean };
+    expect(verify.logprobs).toBe(true);
   });
 
   it('an unreadable verifier answer counts as REJECTED (fail closed)', async () => {

@@ -1,15 +1,16 @@
 /** POST /api/chat (protocol §3), validating in ChatHandler's order (§3.2). */
-import type { OllamaMessage, OllamaToolCall } from '../../src/types/ollama.js';
+import type { OllamaLogprob, OllamaMessage, OllamaToolCall } from '../../src/types/ollama.js';
 import { CHAT_REQUEST, decodeRequest } from './decode.js';
 import { deliver, statusAnswer, type Answer } from './delivery.js';
 import type { Exchange, SimulatorCore } from './exchange.js';
 import { parseModelName } from './names.js';
 import { formatError, readKeepAlive, readOptions, readThink } from './request-fields.js';
 import { countMessageTokens } from './tokens.js';
-import { planTurn, type Turn } from './turn.js';
+import { asSimulatedReply, planTurn, type Turn } from './turn.js';
 import { goQuote, rfc3339Nano, sendError } from './wire.js';
 
 const DEFAULT_PREVIEW_CHARS = 60;
+const DEFAULT_LOGPROB = -0.1;
 
 /** What an unscripted model answers: predictable from the request alone. */
 export function defaultChatReply(model: string, messages: readonly OllamaMessage[]): string {
@@ -17,15 +18,26 @@ export function defaultChatReply(model: string, messages: readonly OllamaMessage
   return `Simulated answer from ${model} to: ${(lastUser?.content ?? '').slice(0, DEFAULT_PREVIEW_CHARS)}`;
 }
 
-function chatAnswer(model: string, turn: Turn, stream: boolean, core: SimulatorCore): Answer {
+/** A token's logprobs entry (§3.7), when the request asked for them. */
+function tokenLogprobs(token: string, logprob: number): OllamaLogprob {
+  return { token, logprob, bytes: [...Buffer.from(token, 'utf8')] };
+}
+
+function chatAnswer(model: string, turn: Turn, stream: boolean, core: SimulatorCore, logprob: number | undefined): Answer {
   const stamp = (): string => rfc3339Nano(core.now());
-  const line = (message: object): object => ({ model, created_at: stamp(), message, done: false });
+  const line = (message: object, token?: string): object => ({
+    model,
+    created_at: stamp(),
+    message,
+    done: false,
+    ...(logprob !== undefined && token !== undefined ? { logprobs: [tokenLogprobs(token, logprob)] } : {}),
+  });
   const toolCalls = (on: Turn['toolCallsOn']): { tool_calls?: OllamaToolCall[] } =>
     turn.toolCalls.length > 0 && turn.toolCallsOn === on ? { tool_calls: turn.toolCalls } : {};
   const ending = { done: true, done_reason: turn.doneReason, ...turn.metrics };
   const chunks = [
     ...turn.thinking.map((thinking) => () => line({ role: 'assistant', content: '', thinking })),
-    ...turn.content.map((content) => () => line({ role: 'assistant', content })),
+    ...turn.content.map((content) => () => line({ role: 'assistant', content }, content)),
     ...(turn.toolCalls.length > 0 && turn.toolCallsOn === 'chunk'
       ? [() => line({ role: 'assistant', content: '', ...toolCalls('chunk') })]
       : []),
@@ -44,7 +56,10 @@ function chatAnswer(model: string, turn: Turn, stream: boolean, core: SimulatorC
         ...(thinking === '' ? {} : { thinking }),
         ...(turn.toolCalls.length > 0 ? { tool_calls: turn.toolCalls } : {}),
       },
-      ...ending,
+      done: true,
+      done_reason: turn.doneReason,
+      ...(logprob !== undefined ? { logprobs: turn.content.map((token) => tokenLogprobs(token, logprob)) } : {}),
+      ...turn.metrics,
     }),
     firstDelayMs: core.settings.firstTokenLatencyMs,
     stepDelayMs: core.settings.tokenLatencyMs,
@@ -113,5 +128,6 @@ export async function handleChat(exchange: Exchange, core: SimulatorCore): Promi
     },
     core.settings,
   );
-  return deliver(exchange, chatAnswer(requested, turn, body.stream !== false, core));
+  const logprob = body.logprobs === true ? (asSimulatedReply(reply).logprob ?? DEFAULT_LOGPROB) : undefined;
+  return deliver(exchange, chatAnswer(requested, turn, body.stream !== false, core, logprob));
 }

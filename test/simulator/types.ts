@@ -46,6 +46,8 @@ export type Fault =
 export interface SimulatedReply {
   /** Split into one chunk per token (optional leading whitespace + a non-space run). */
   content?: string;
+  /** With `logprobs: true` in the request, the log-probability each content token is given (default -0.1). */
+  logprob?: number;
   /** Streamed before the content, unless the request set think:false. */
   thinking?: string;
   toolCalls?: SimulatedToolCall[];
