@@ -3,17 +3,12 @@
  * and tool results included), the plan, and — when escalating — what the tier below got wrong.
  */
 import { toOllamaChatRequest } from '../api/chat-request.js';
-import type { DraftToolCall } from '../types/attempt.js';
 import type { AttemptRecord } from '../types/attempt.js';
+import type { Draft } from './checks.js';
 import { bulleted, numbered } from './conversation-text.js';
 import type { Plan } from './plan.js';
 import type { RunContext } from './run-context.js';
 import { callStage } from './stage-call.js';
-
-export interface Draft {
-  content: string;
-  toolCalls: DraftToolCall[];
-}
 
 export async function generateDraft(
   run: RunContext,

@@ -49,11 +49,28 @@ export interface PipelineServiceOptions {
   newId: (prefix: string) => string;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Old trace folders go at start and once a day after; a failure is logged, never fatal. */
+function schedulePruning(traces: TraceStore, logger: Logger): void {
+  const prune = (): void => {
+    traces.prune().then(
+      (deleted) => {
+        if (deleted > 0) logger.info('traces_pruned', { files: deleted });
+      },
+      (error: unknown) => logger.warn('traces_prune_failed', { error }),
+    );
+  };
+  prune();
+  setInterval(prune, DAY_MS).unref();
+}
+
 export function createPipelineService(options: PipelineServiceOptions): PipelineService {
   const settings = options.fileConfig?.settings ?? DEFAULT_SETTINGS;
   const traces = createTraceStore({ dataDir: options.dataDir, retentionDays: settings.retentionDays, now: options.now });
   const cache = settings.cache.enabled ? createCallCache(settings.cache.maxEntries) : undefined;
   const limiter = createRunLimiter({ maxConcurrent: settings.maxConcurrentRuns, maxQueued: settings.maxQueuedRuns });
+  schedulePruning(traces, options.logger);
   let derived: { key: string; config: RlmConfigFile; reasons: string[] } | undefined;
   // A file may hold settings only; its profiles are then derived like having no file at all.
   const fileProfiles = options.fileConfig !== undefined && Object.keys(options.fileConfig.profiles).length > 0;

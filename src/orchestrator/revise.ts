@@ -6,7 +6,7 @@
 import { toOllamaChatRequest } from '../api/chat-request.js';
 import type { AttemptRecord } from '../types/attempt.js';
 import { bulleted, conversationText, draftText } from './conversation-text.js';
-import type { Draft } from './generate.js';
+import type { Draft } from './checks.js';
 import type { RunContext } from './run-context.js';
 import { callStage } from './stage-call.js';
 

@@ -9,7 +9,7 @@ import type { OllamaLogprob } from '../types/ollama.js';
 import { hashJson } from '../utils/hash.js';
 import { runDeterministicChecks } from './checks.js';
 import { conversationText, draftText, numbered } from './conversation-text.js';
-import type { Draft } from './generate.js';
+import type { Draft } from './checks.js';
 import type { Plan } from './plan.js';
 import { noModelCall, record, type RunContext } from './run-context.js';
 import { callStage } from './stage-call.js';
