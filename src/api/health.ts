@@ -3,17 +3,32 @@
  * the reason (and the OpenAI error shape) when it does not. Not behind the API key, so that
  * monitors and `curl` need nothing.
  */
+import type { EmbeddingCacheStats } from '../index/embedding-cache.js';
 import type { RequestContext } from '../server/context.js';
 import { sendJson } from '../server/error-response.js';
 import { toRlmError } from '../utils/errors.js';
 import { startTimer } from '../utils/timer.js';
+
+function cacheStats(stats: EmbeddingCacheStats): Record<string, number> {
+  return { entries: stats.entries, max_entries: stats.maxEntries, hits: stats.hits, misses: stats.misses };
+}
 
 /** A health probe must answer fast even when the backend hangs. */
 const PROBE_TIMEOUT_MS = 3000;
 
 export async function handleHealth(context: RequestContext): Promise<void> {
   const { app } = context;
-  const server = { version: app.version, uptime_s: Math.round((app.now() - app.startedAt) / 1000) };
+  const { limiter, cache } = app.pipeline;
+  const server = {
+    version: app.version,
+    uptime_s: Math.round((app.now() - app.startedAt) / 1000),
+    pipeline: {
+      runs_in_flight: limiter.running,
+      runs_queued: limiter.queued,
+      call_cache: cache ? { entries: cache.size, hits: cache.hits, misses: cache.misses } : null,
+    },
+    embeddings_cache: cacheStats(app.embeddingCache.stats()),
+  };
   const elapsed = startTimer();
   const signal = AbortSignal.any([context.signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]);
   try {

@@ -1,4 +1,5 @@
 /** Builds the app from a config with real defaults for the world (fetch, clock, ids), and starts it. */
+import { createEmbeddingCache } from '../index/embedding-cache.js';
 import { createModelCatalog } from '../llm/model-catalog.js';
 import { createOllamaClient } from '../llm/ollama-client.js';
 import { createPipelineService } from '../orchestrator/pipeline-service.js';
@@ -42,7 +43,8 @@ export async function createApp(config: ServerConfig, overrides: AppOverrides = 
     readRlmConfigFile({ env: { RLM_CONFIG: config.configPath }, cwd: overrides.cwd ?? process.cwd() }),
   ]);
   const pipeline = createPipelineService({ fileConfig, dataDir: config.dataDir, ollama, models, prompts, logger, now, newId });
-  return { config, ollama, models, pipeline, logger, now, newId, version: VERSION, startedAt: now() };
+  const embeddingCache = createEmbeddingCache(config.embeddingCacheEntries);
+  return { config, ollama, models, pipeline, embeddingCache, logger, now, newId, version: VERSION, startedAt: now() };
 }
 
 /** Creates and starts a server; resolves once it listens. */

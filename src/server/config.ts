@@ -41,8 +41,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { flag: '--allowed-origins', env: 'RLM_ALLOWED_ORIGINS', value: 'LIST', default: '(local only)', description: 'comma-separated browser origins allowed besides local ones, or *' },
   { flag: '--allowed-hosts', env: 'RLM_ALLOWED_HOSTS', value: 'LIST', default: '(local only)', description: 'comma-separated Host names accepted besides local ones (e.g. a tunnel)' },
   { flag: '--keep-alive-ms', env: 'RLM_KEEP_ALIVE_MS', value: 'MS', default: '5000', description: 'longest silence on a stream before a keep-alive comment' },
+  { flag: '--embedding-cache', env: 'RLM_EMBEDDING_CACHE', value: 'ENTRIES', default: '8192', description: 'vectors the /v1/embeddings cache keeps (0 = off)' },
   { flag: '--config', env: 'RLM_CONFIG', value: 'FILE', default: './rlm.config.json', description: 'pipeline profiles; without the file they are derived from the installed models' },
-  { flag: '--data-dir', env: 'RLM_DATA_DIR', value: 'DIR', default: '~/.rlm', description: 'where run traces are kept' },
+  { flag: '--data-dir', env: 'RLM_DATA_DIR', value: 'DIR', default: '~/.rlm', description: 'where run traces and retrieval indexes are kept' },
 ];
 
 export interface ParsedArguments {
@@ -80,11 +81,15 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
 
 const KNOWN_FLAGS = new Set([...SETTINGS.map((setting) => setting.flag), ...BOOLEAN_FLAGS]);
 
-/** Resolves flags over environment over defaults; throws ConfigError listing every problem. */
-export function resolveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv): ServerConfig {
+/**
+ * Resolves flags over environment over defaults; throws ConfigError listing every problem.
+ * `commandFlags` are the running command's own options (`rlm ask --profile`): accepted here
+ * without being server settings, so any other command still rejects them as unknown.
+ */
+export function resolveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv, commandFlags: ReadonlySet<string> = new Set()): ServerConfig {
   const problems: string[] = [];
   for (const flag of flags.keys()) {
-    if (!KNOWN_FLAGS.has(flag)) problems.push(`unknown option ${flag} (see rlm --help)`);
+    if (!KNOWN_FLAGS.has(flag) && !commandFlags.has(flag)) problems.push(`unknown option ${flag} (see rlm --help)`);
   }
   const read = (flag: string, envName: string): { value: string; source: string } | undefined => {
     const fromFlag = flags.get(flag);
@@ -142,6 +147,7 @@ export function resolveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv
     maxBodyBytes: integer('--max-body-bytes', 'RLM_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     allowedOrigins: list('--allowed-origins', 'RLM_ALLOWED_ORIGINS'),
     allowedHosts: list('--allowed-hosts', 'RLM_ALLOWED_HOSTS').map(hostWithoutPort),
+    embeddingCacheEntries: integer('--embedding-cache', 'RLM_EMBEDDING_CACHE', 8192, 0, 10_000_000),
     keepAliveMs: integer('--keep-alive-ms', 'RLM_KEEP_ALIVE_MS', 5000, 50, 60_000),
     dataDir: read('--data-dir', 'RLM_DATA_DIR')?.value ?? join(homedir(), '.rlm'),
     configPath: read('--config', 'RLM_CONFIG')?.value ?? '',

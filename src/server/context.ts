@@ -1,6 +1,7 @@
 /** What every handler is given: the app's dependencies and this request's own state. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ModelCatalog } from '../llm/model-catalog.js';
+import type { EmbeddingCache } from '../index/embedding-cache.js';
 import type { OllamaClient } from '../llm/ollama-client.js';
 import type { PipelineService } from '../orchestrator/pipeline-service.js';
 import type { ServerConfig } from '../types/config.js';
@@ -12,6 +13,7 @@ export interface AppDeps {
   ollama: OllamaClient;
   models: ModelCatalog;
   pipeline: PipelineService;
+  embeddingCache: EmbeddingCache;
   logger: Logger;
   /** Milliseconds since the epoch. */
   now: () => number;

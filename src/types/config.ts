@@ -26,7 +26,9 @@ export interface ServerConfig {
   allowedHosts: string[];
   /** Longest a stream stays silent before a `: keep-alive` comment goes out. */
   keepAliveMs: number;
-  /** Where run traces (and later indexes) live. */
+  /** Vectors kept by the /v1/embeddings cache (0 turns it off). */
+  embeddingCacheEntries: number;
+  /** Where run traces and retrieval indexes live. */
   dataDir: string;
   /** The pipeline config file as given (RLM_CONFIG / --config), or '' for ./rlm.config.json if present. */
   configPath: string;

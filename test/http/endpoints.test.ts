@@ -137,6 +137,29 @@ describe('POST /v1/embeddings', () => {
     expect((response.json() as { data: { embedding: number[] }[] }).data[0]!.embedding).toHaveLength(64);
   });
 
+  it('answers repeated inputs from the cache: a mixed batch sends only new texts, once each, and keeps input order', async () => {
+    const fresh = await startStack();
+    try {
+      const url = `${fresh.url}/v1/embeddings`;
+      type Body = { data: { index: number; embedding: number[] }[]; usage: { prompt_tokens: number } };
+      const first = (await postJson(url, { model: 'nomic-embed-text', input: ['alpha', 'beta'] })).json() as Body;
+      const mixed = (await postJson(url, { model: 'nomic-embed-text', input: ['gamma', 'beta', 'alpha', 'gamma'] })).json() as Body;
+      const embedCalls = fresh.simulator.requests.filter((request) => request.path === '/api/embed').map((request) => (request.body as { input: string[] }).input);
+      expect(embedCalls).toEqual([['alpha', 'beta'], ['gamma']]);
+      expect(mixed.data.map((item) => item.index)).toEqual([0, 1, 2, 3]);
+      expect(mixed.data[1]!.embedding).toEqual(first.data[1]!.embedding);
+      expect(mixed.data[2]!.embedding).toEqual(first.data[0]!.embedding);
+      expect(mixed.data[3]!.embedding).toEqual(mixed.data[0]!.embedding);
+      const health = (await (await fetch(`${fresh.url}/health`)).json()) as { server: { embeddings_cache: Record<string, number> } };
+      expect(health.server.embeddings_cache).toEqual({ entries: 3, max_entries: 1000, hits: 2, misses: 4 });
+      // A different `dimensions` is a different vector: not served from the cache.
+      await postJson(url, { model: 'nomic-embed-text', input: 'alpha', dimensions: 64 });
+      expect(fresh.simulator.requests.filter((request) => request.path === '/api/embed')).toHaveLength(3);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('400 for token-array input, 404 for an unknown model', async () => {
     const tokens = await postJson(`${stack.url}/v1/embeddings`, { model: 'nomic-embed-text', input: [1, 2, 3] });
     expect(tokens.status).toBe(400);

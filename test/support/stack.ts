@@ -40,6 +40,7 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     allowedOrigins: [],
     allowedHosts: [],
     keepAliveMs: 5000,
+    embeddingCacheEntries: 1000,
     dataDir: join(tmpdir(), 'rlm-test-unused'),
     configPath: '',
     ...overrides,
