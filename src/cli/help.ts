@@ -10,11 +10,24 @@ export function helpText(): string {
   return `rlm: an OpenAI-compatible server in front of Ollama for small local models.
 
 Usage:
-  rlm serve [options]    start the server (the same as npm start)
-  rlm --help             show this help
-  rlm --version          print the version
+  rlm serve [options]                     start the server (the same as npm start)
+  rlm models [--json]                     the pipeline's models by tier and why, and what Ollama has installed
+  rlm ask "QUESTION" [--profile NAME]     run the pipeline once here: stages on stderr, the answer on stdout
+                                          (exit 0 approved, 3 answered but not approved, 1 failed)
+  rlm runs [--limit N] [--before RUN_ID]  recent runs, newest first
+  rlm show RUN_ID                         one run: every attempt, the answer, the verdict
+  rlm verify-traces                       re-check the hash chain of every stored run (exit 1 on a problem)
+  rlm index FOLDER [--name NAME] [--model MODEL] [--chunk-lines N] [--overlap N]
+                                          build or refresh a local retrieval index (only changed chunks are embedded)
+  rlm search "QUERY" [--index NAME] [-k 8] [--path-prefix PREFIX]
+                                          the index's best chunks for a query
+  rlm --help                              show this help
+  rlm --version                           print the version
 
-Options for serve (each also read from its environment variable; a flag wins):
+--json prints machine-readable JSON instead of text (models, ask, runs, show, verify-traces, search).
+
+Options (each also read from its environment variable; a flag wins). Every command reads them,
+so --ollama-host, --config and --data-dir apply to all:
 ${settings}
   --insecure                                  allow a non-loopback --host without an API key
 

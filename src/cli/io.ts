@@ -4,6 +4,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   onSignal: (signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void) => void;
+  /** stderr is a terminal: progress may redraw a line in place. */
+  interactive?: boolean;
 }
 
 export const processIo: CliIo = {
@@ -11,4 +13,5 @@ export const processIo: CliIo = {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   onSignal: (signal, listener) => process.on(signal, listener),
+  interactive: process.stderr.isTTY === true,
 };

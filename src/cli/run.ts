@@ -1,9 +1,18 @@
 /** The `rlm` command line: picks the subcommand and turns failures into a message and an exit code. */
 import { ConfigError, parseArguments } from '../server/config.js';
+import { RlmError } from '../utils/errors.js';
 import { VERSION } from '../version.js';
+import { askCommand } from './ask.js';
 import { helpText } from './help.js';
+import { indexCommand } from './index-command.js';
 import type { CliIo } from './io.js';
+import { modelsCommand } from './models.js';
+import { runsCommand } from './runs.js';
+import { searchCommand } from './search-command.js';
 import { serveCommand } from './serve.js';
+import { showCommand } from './show.js';
+import { UsageError } from './usage-error.js';
+import { verifyTracesCommand } from './verify-traces.js';
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   try {
@@ -21,14 +30,33 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'serve':
       case undefined:
         return await serveCommand(flags, io);
+      case 'models':
+        return await modelsCommand(flags, io);
+      case 'ask':
+        return await askCommand(flags, positionals.slice(1), io);
+      case 'runs':
+        return await runsCommand(flags, io);
+      case 'show':
+        return await showCommand(flags, positionals[1], io);
+      case 'verify-traces':
+        return await verifyTracesCommand(flags, io);
+      case 'index':
+        return await indexCommand(flags, positionals[1], io);
+      case 'search':
+        return await searchCommand(flags, positionals.slice(1), io);
       default:
         io.stderr(`rlm: unknown command "${command}". Run rlm --help for the list.\n`);
         return 2;
     }
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof UsageError) {
       io.stderr(`rlm: ${error.message}\n`);
       return 2;
+    }
+    // Our errors carry messages written for people (Ollama unreachable, a profile's model missing).
+    if (error instanceof RlmError) {
+      io.stderr(`rlm: ${error.message}\n`);
+      return 1;
     }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {

@@ -1,0 +1,103 @@
+/**
+ * `rlm index <folder> [--name NAME] [--model MODEL] [--chunk-lines N] [--overlap N]`: builds or
+ * refreshes a retrieval index. On a terminal, one progress line redrawn in place; in a pipe, plain
+ * lines. Ctrl-C stops it and leaves the previous index as it was.
+ */
+import { basename, resolve } from 'node:path';
+import { buildIndex, type BuildProgress } from '../index/build.js';
+import { DEFAULT_CHUNK_OPTIONS } from '../index/chunker.js';
+import { chooseEmbeddingModel } from '../index/embedding-model.js';
+import type { CliIo } from './io.js';
+import { openApp } from './open-app.js';
+import { UsageError } from './usage-error.js';
+
+export const INDEX_FLAGS: ReadonlySet<string> = new Set(['--name', '--model', '--chunk-lines', '--overlap']);
+
+/** In a pipe, a progress line at most this often. */
+const PLAIN_PROGRESS_MS = 2000;
+
+export async function indexCommand(flags: Map<string, string>, folder: string | undefined, io: CliIo): Promise<number> {
+  if (folder === undefined) throw new UsageError('rlm index needs a folder, e.g. rlm index ./docs [--name docs] [--model nomic-embed-text]');
+  const root = resolve(folder);
+  const name = flags.get('--name') ?? defaultIndexName(root);
+  const chunkLines = wholeNumber(flags, '--chunk-lines', DEFAULT_CHUNK_OPTIONS.chunkLines, 2);
+  const overlapLines = wholeNumber(flags, '--overlap', DEFAULT_CHUNK_OPTIONS.overlapLines, 0);
+  if (overlapLines >= chunkLines) throw new UsageError(`--overlap (${overlapLines}) must be smaller than --chunk-lines (${chunkLines})`);
+  const app = await openApp(flags, io, INDEX_FLAGS);
+  const controller = new AbortController();
+  io.onSignal('SIGINT', () => controller.abort());
+  const model = flags.get('--model') ?? chooseEmbeddingModel((await app.ollama.tags(controller.signal)).models);
+
+  const interactive = io.interactive === true;
+  let lastPlain = -Infinity;
+  const onProgress = (progress: BuildProgress): void => {
+    const line = progressLine(name, progress);
+    if (interactive) io.stderr(`\r\u001b[2K${line}`);
+    else if (progress.phase !== 'embedding' || progress.elapsedMs - lastPlain >= PLAIN_PROGRESS_MS || progress.embedded === progress.toEmbed) {
+      lastPlain = progress.elapsedMs;
+      io.stderr(`${line}\n`);
+    }
+  };
+  try {
+    const result = await buildIndex(app.ollama, {
+      root,
+      name,
+      model,
+      dataDir: app.config.dataDir,
+      chunk: { ...DEFAULT_CHUNK_OPTIONS, chunkLines, overlapLines },
+      signal: controller.signal,
+      onProgress,
+      now: app.now,
+    });
+    if (interactive) io.stderr('\n');
+    const { manifest } = result;
+    const skipped = countBy(result.skipped.map((file) => file.reason));
+    io.stdout(
+      `index ${manifest.name}: ${manifest.fileCount} files, ${manifest.chunkCount} chunks (${result.embedded} embedded, ${result.reused} reused) ` +
+        `with ${manifest.model} (${manifest.dimensions} dimensions) in ${(result.durationMs / 1000).toFixed(1)} s\n`,
+    );
+    if (skipped.length > 0) io.stdout(`skipped: ${skipped.join(', ')}\n`);
+    io.stdout(`search it: rlm search "your question" --index ${manifest.name}\n`);
+    return 0;
+  } catch (error) {
+    if (interactive) io.stderr('\n');
+    if (controller.signal.aborted) {
+      io.stderr(`rlm: indexing stopped; the previous index "${name}" (if any) is unchanged.\n`);
+      return 130;
+    }
+    throw error;
+  }
+}
+
+export function progressLine(name: string, progress: BuildProgress): string {
+  const head = `indexing ${name}: ${progress.files} files, ${progress.chunks} chunks`;
+  if (progress.phase === 'scanning') return `${head}, scanning…`;
+  if (progress.phase === 'writing') return `${head}, writing…`;
+  const rate = progress.embeddingsPerSecond > 0 ? `, ${progress.embeddingsPerSecond.toFixed(1)}/s` : '';
+  const left = progress.secondsLeft === null ? '' : `, ${Math.ceil(progress.secondsLeft)} s left`;
+  return `${head}, embedding ${progress.embedded}/${progress.toEmbed} (${progress.reused} reused${rate}${left})`;
+}
+
+/** The folder's own name, made a valid index name ("My Docs" -> "my-docs"). */
+export function defaultIndexName(root: string): string {
+  const name = basename(root)
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '')
+    .slice(0, 64);
+  return name === '' ? 'default' : name;
+}
+
+function wholeNumber(flags: Map<string, string>, flag: string, fallback: number, min: number): number {
+  const text = flags.get(flag);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`${flag} must be a whole number of at least ${min}, got "${text}"`);
+  return value;
+}
+
+function countBy(values: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return [...counts].map(([value, count]) => `${count} ${value.replace('_', ' ')}`);
+}
