@@ -16,6 +16,7 @@ export async function generateDraft(
   model: string,
   plan: Plan | null,
   previousIssues: readonly string[],
+  context: string,
 ): Promise<{ attempt: AttemptRecord; draft: Draft }> {
   const { profile, request } = run.input;
   const prompt = run.deps.prompts.generate;
@@ -23,7 +24,7 @@ export async function generateDraft(
   const system = prompt.render({
     strategy: plan?.strategy ?? '',
     checks: plan ? numbered(plan.checks) : '',
-    context: '',
+    context,
     previous_issues: bulleted(previousIssues),
   });
   const options = { ...profile.stages.generate };

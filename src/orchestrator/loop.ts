@@ -9,6 +9,7 @@ import type { AttemptRecord } from '../types/attempt.js';
 import { bestDraft, canRevise, nextTier, tierModel } from './escalate.js';
 import { generateDraft } from './generate.js';
 import { planStage } from './plan.js';
+import { retrieveContext } from './retrieve.js';
 import { reviseDraft } from './revise.js';
 import { noModelCall, record, type RunContext } from './run-context.js';
 import { summarizeRun } from './run-summary.js';
@@ -56,19 +57,20 @@ export async function runPipeline(deps: PipelineDeps, input: PipelineRequest): P
 /** Returns the attempt whose draft is the answer; throws PipelineRejectedError under the "error" policy. */
 async function loop(run: RunContext): Promise<AttemptRecord> {
   const { profile } = run.input;
-  const plan = await planStage(run);
+  const context = await retrieveContext(run);
+  const plan = await planStage(run, context);
   let tier = 0;
   let previousIssues: string[] = [];
   for (;;) {
-    let { attempt: draftAttempt, draft } = await generateDraft(run, tier, tierModel(profile, tier), plan, previousIssues);
-    let outcome = await verifyDraft(run, draftAttempt, draft, plan);
+    let { attempt: draftAttempt, draft } = await generateDraft(run, tier, tierModel(profile, tier), plan, previousIssues, context);
+    let outcome = await verifyDraft(run, draftAttempt, draft, plan, context);
     let revisions = 0;
     while (!outcome.approved && canRevise(profile, revisions)) {
       revisions++;
       const revised = await reviseDraft(run, draftAttempt, draft, outcome.issues);
       if (revised.unchanged) continue;
       ({ attempt: draftAttempt, draft } = revised);
-      outcome = await verifyDraft(run, draftAttempt, draft, plan);
+      outcome = await verifyDraft(run, draftAttempt, draft, plan, context);
     }
     if (outcome.approved) return draftAttempt;
     previousIssues = outcome.issues;

@@ -3,6 +3,7 @@
  * the profiles in force (from rlm.config.json, or derived from what Ollama has installed), the
  * limit on runs in flight, the call cache, the trace store, and running one request.
  */
+import type { Retrieval } from '../index/retrieval.js';
 import type { ModelCatalog } from '../llm/model-catalog.js';
 import type { OllamaClient } from '../llm/ollama-client.js';
 import type { PromptSet } from '../prompts/load.js';
@@ -44,6 +45,7 @@ export interface PipelineServiceOptions {
   ollama: OllamaClient;
   models: ModelCatalog;
   prompts: PromptSet;
+  retrieval: Retrieval;
   logger: Logger;
   now: () => number;
   newId: (prefix: string) => string;
@@ -151,7 +153,17 @@ export function createPipelineService(options: PipelineServiceOptions): Pipeline
       const release = await limiter.acquire(input.signal);
       try {
         return await runPipeline(
-          { ollama: options.ollama, models: options.models, prompts: options.prompts, traces, cache, logger: options.logger, now: options.now, newId: options.newId },
+          {
+            ollama: options.ollama,
+            models: options.models,
+            prompts: options.prompts,
+            traces,
+            cache,
+            retrieval: options.retrieval,
+            logger: options.logger,
+            now: options.now,
+            newId: options.newId,
+          },
           input,
         );
       } finally {

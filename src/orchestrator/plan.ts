@@ -37,7 +37,8 @@ export function planDecision(policy: PlanPolicy, request: OpenAIChatCompletionRe
   return { plan: false, reason: `a short request (${length} characters) needs no plan` };
 }
 
-export async function planStage(run: RunContext): Promise<Plan | null> {
+/** `context`: the retrieved chunks ('' without an index). */
+export async function planStage(run: RunContext, context: string): Promise<Plan | null> {
   const { profile, request } = run.input;
   const decision = planDecision(profile.plan, request);
   if (!decision.plan) {
@@ -65,7 +66,7 @@ export async function planStage(run: RunContext): Promise<Plan | null> {
       tier: 0,
       model: profile.planner,
       prompt,
-      messages: [{ role: 'user', content: prompt.render({ conversation: conversationText(request.messages), context: '' }) }],
+      messages: [{ role: 'user', content: prompt.render({ conversation: conversationText(request.messages), context }) }],
       options: profile.stages.plan,
       parentAttemptId: null,
       format: PLAN_SCHEMA as unknown as Record<string, unknown>,

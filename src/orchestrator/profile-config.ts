@@ -21,6 +21,8 @@
  * - `planner` and `verifier` default to the generator; `ladder` (larger models, tried in order) to [].
  * - `maxRevisions` 0..10 (default 2); `plan` "always" | "auto" | "never" (default "auto");
  *   `onExhausted` "best" | "error" (default "best"); `progress` true | false (default true).
+ * - `index` (optional): a retrieval index built with `rlm index`; its top `k` chunks (1..50, default
+ *   6) for the last user message ground the plan, the draft and the verdict.
  * - `stages.plan|generate|verify|revise`: Ollama options merged key by key over DEFAULT_STAGE_OPTIONS:
  *   temperature 0..2, seed a whole number, num_ctx ≥ 0 (0 = Ollama's default), num_predict -1
  *   (unbounded) or ≥ 1, keep_alive "5m" | seconds | null.
@@ -41,6 +43,8 @@ import type { ExhaustedPolicy, PipelineSettings, PlanPolicy, Profile, RlmConfigF
 import { deriveDefaultProfile } from './tiering.js';
 
 export const DEFAULT_PROFILE_NAME = 'rlm';
+/** Chunks retrieved for a profile that names an index and no `k`. */
+export const DEFAULT_RETRIEVAL_K = 6;
 export const DERIVED_SOURCE = 'derived from the models installed in Ollama';
 
 // Temperature 0 and a fixed seed make each call repeatable, which the cache and trace replay rely on;
@@ -74,7 +78,8 @@ export class ConfigFileError extends ConfigError {
 type JsonObject = Record<string, unknown>;
 
 const TOP_KEYS = ['defaultProfile', 'profiles', 'maxConcurrentRuns', 'maxQueuedRuns', 'cache', 'retentionDays'];
-const PROFILE_KEYS = ['planner', 'generator', 'verifier', 'ladder', 'maxRevisions', 'plan', 'onExhausted', 'progress', 'stages'];
+const PROFILE_KEYS = ['planner', 'generator', 'verifier', 'ladder', 'maxRevisions', 'plan', 'onExhausted', 'progress', 'stages', 'index', 'k'];
+const INDEX_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const STAGE_NAMES: readonly StageName[] = ['plan', 'generate', 'verify', 'revise'];
 const STAGE_OPTION_KEYS: readonly (keyof StageOptions)[] = ['temperature', 'seed', 'num_ctx', 'num_predict', 'keep_alive'];
 const PLAN_POLICIES: readonly PlanPolicy[] = ['always', 'auto', 'never'];
@@ -194,9 +199,15 @@ function readProfile(check: Checker, name: string, value: unknown): Profile | un
   const plan = check.choice(body.plan, `${path}.plan`, PLAN_POLICIES, DEFAULT_PROFILE_POLICIES.plan);
   const onExhausted = check.choice(body.onExhausted, `${path}.onExhausted`, EXHAUSTED_POLICIES, DEFAULT_PROFILE_POLICIES.onExhausted);
   const progress = check.boolean(body.progress, `${path}.progress`, DEFAULT_PROFILE_POLICIES.progress);
+  let index: string | null = null;
+  if (typeof body.index === 'string' && INDEX_NAME.test(body.index)) index = body.index;
+  else if (body.index !== undefined && body.index !== null) {
+    check.report(`${path}.index`, `must be the name of an index built with \`rlm index\` (lowercase letters, digits, ".", "_", "-"), got ${describe(body.index)}`);
+  }
+  const k = check.wholeNumber(body.k, `${path}.k`, DEFAULT_RETRIEVAL_K, 1, 50);
   const stages = readStages(check, body.stages, `${path}.stages`);
   if (generator === undefined || planner === undefined || verifier === undefined) return undefined;
-  return { name, planner, generator, verifier, ladder, maxRevisions, plan, onExhausted, progress, stages };
+  return { name, planner, generator, verifier, ladder, maxRevisions, plan, onExhausted, progress, stages, index, k };
 }
 
 function checkProfileName(check: Checker, path: string, name: string): void {

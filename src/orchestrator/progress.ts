@@ -5,6 +5,12 @@ export function progressText(attempt: AttemptRecord): string | undefined {
   const model = attempt.model ?? '';
   const issues = attempt.issues.length === 1 ? '1 issue' : `${attempt.issues.length} issues`;
   switch (attempt.stage) {
+    case 'retrieve': {
+      if (attempt.error !== null) return `retrieve: failed: ${attempt.error}`;
+      const chunks = (attempt.output?.data?.chunks as { score: number }[] | undefined) ?? [];
+      const best = chunks[0] ? `, best score ${chunks[0].score.toFixed(2)}` : '';
+      return `retrieve: ${chunks.length} chunks from index ${attempt.name}${best}`;
+    }
     case 'plan': {
       const checks = (attempt.output?.data?.checks as unknown[] | undefined)?.length;
       return attempt.error !== null ? `plan: unreadable, going on without a plan (${model})` : `plan: ${checks ?? 0} checks (${model})`;

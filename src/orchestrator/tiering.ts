@@ -6,7 +6,7 @@
 import { ConfigError } from '../server/config.js';
 import type { OllamaTagModel } from '../types/ollama.js';
 import type { Profile } from '../types/profile.js';
-import { DEFAULT_PROFILE_NAME, DEFAULT_PROFILE_POLICIES, DEFAULT_STAGE_OPTIONS } from './profile-config.js';
+import { DEFAULT_PROFILE_NAME, DEFAULT_PROFILE_POLICIES, DEFAULT_RETRIEVAL_K, DEFAULT_STAGE_OPTIONS } from './profile-config.js';
 
 export interface ModelSize {
   name: string;
@@ -123,6 +123,8 @@ export function deriveDefaultProfile(models: OllamaTagModel[]): DerivedProfile {
     ladder,
     ...DEFAULT_PROFILE_POLICIES,
     stages: structuredClone(DEFAULT_STAGE_OPTIONS),
+    index: null,
+    k: DEFAULT_RETRIEVAL_K,
   };
   return { profile, reasons };
 }

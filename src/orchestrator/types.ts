@@ -1,4 +1,5 @@
 /** The pipeline's working contracts: what a run is given, what it may touch, what it returns. */
+import type { Retrieval } from '../index/retrieval.js';
 import type { ModelCatalog } from '../llm/model-catalog.js';
 import type { OllamaClient } from '../llm/ollama-client.js';
 import type { PromptSet } from '../prompts/load.js';
@@ -17,6 +18,8 @@ export interface PipelineDeps {
   traces: TraceStore;
   /** Absent when the cache is turned off. */
   cache: CallCache | undefined;
+  /** Searches the local indexes a profile may name. */
+  retrieval: Retrieval;
   logger: Logger;
   now: () => number;
   newId: (prefix: string) => string;

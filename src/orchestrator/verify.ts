@@ -30,7 +30,7 @@ export interface VerifyOutcome {
   attempt: AttemptRecord;
 }
 
-export async function verifyDraft(run: RunContext, draftAttempt: AttemptRecord, draft: Draft, plan: Plan | null): Promise<VerifyOutcome> {
+export async function verifyDraft(run: RunContext, draftAttempt: AttemptRecord, draft: Draft, plan: Plan | null, context: string): Promise<VerifyOutcome> {
   const { request, profile } = run.input;
   const checks = runDeterministicChecks(draft, { responseFormat: request.response_format ?? null, tools: request.tools ?? null });
   let failed: { attempt: AttemptRecord; issues: string[] } | undefined;
@@ -66,7 +66,7 @@ export async function verifyDraft(run: RunContext, draftAttempt: AttemptRecord, 
           content: prompt.render({
             conversation: conversationText(request.messages),
             checks: plan ? numbered(plan.checks) : '',
-            context: '',
+            context,
             draft: draftText(draft),
           }),
         },

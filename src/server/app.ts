@@ -1,5 +1,6 @@
 /** Builds the app from a config with real defaults for the world (fetch, clock, ids), and starts it. */
 import { createEmbeddingCache } from '../index/embedding-cache.js';
+import { createRetrieval } from '../index/retrieval.js';
 import { createModelCatalog } from '../llm/model-catalog.js';
 import { createOllamaClient } from '../llm/ollama-client.js';
 import { createPipelineService } from '../orchestrator/pipeline-service.js';
@@ -42,9 +43,10 @@ export async function createApp(config: ServerConfig, overrides: AppOverrides = 
     loadPrompts(overrides.promptsDir),
     readRlmConfigFile({ env: { RLM_CONFIG: config.configPath }, cwd: overrides.cwd ?? process.cwd() }),
   ]);
-  const pipeline = createPipelineService({ fileConfig, dataDir: config.dataDir, ollama, models, prompts, logger, now, newId });
   const embeddingCache = createEmbeddingCache(config.embeddingCacheEntries);
-  return { config, ollama, models, pipeline, embeddingCache, logger, now, newId, version: VERSION, startedAt: now() };
+  const retrieval = createRetrieval({ dataDir: config.dataDir, ollama, embeddingCache });
+  const pipeline = createPipelineService({ fileConfig, dataDir: config.dataDir, ollama, models, prompts, retrieval, logger, now, newId });
+  return { config, ollama, models, pipeline, embeddingCache, retrieval, logger, now, newId, version: VERSION, startedAt: now() };
 }
 
 /** Creates and starts a server; resolves once it listens. */

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ModelCatalog } from '../llm/model-catalog.js';
 import type { EmbeddingCache } from '../index/embedding-cache.js';
+import type { Retrieval } from '../index/retrieval.js';
 import type { OllamaClient } from '../llm/ollama-client.js';
 import type { PipelineService } from '../orchestrator/pipeline-service.js';
 import type { ServerConfig } from '../types/config.js';
@@ -14,6 +15,7 @@ export interface AppDeps {
   models: ModelCatalog;
   pipeline: PipelineService;
   embeddingCache: EmbeddingCache;
+  retrieval: Retrieval;
   logger: Logger;
   /** Milliseconds since the epoch. */
   now: () => number;

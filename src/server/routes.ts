@@ -5,6 +5,7 @@ import { handleEmbeddings } from '../api/embeddings.js';
 import { handleHealth } from '../api/health.js';
 import { handleListModels, handleRetrieveModel } from '../api/models.js';
 import { handleGetRun, handleListRuns } from '../api/runs.js';
+import { handleSearch } from '../api/search.js';
 import type { Route } from './router.js';
 
 export const ROUTES: readonly Route[] = [
@@ -16,4 +17,5 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/embeddings', handler: handleEmbeddings },
   { method: 'GET', path: '/v1/rlm/runs', handler: handleListRuns },
   { method: 'GET', path: '/v1/rlm/runs/*', handler: handleGetRun },
+  { method: 'POST', path: '/v1/rlm/search', handler: handleSearch },
 ];

@@ -7,6 +7,7 @@
  */
 
 export type Stage =
+  | 'retrieve' // the index chunks that ground the run (no model call but the query's embedding)
   | 'plan' // the planner's strategy and acceptance checks
   | 'generate' // a draft from the tier's generator (tier > 0: an escalation)
   | 'check' // one deterministic check of a draft (no model)

@@ -33,6 +33,10 @@ export interface Profile {
   /** Stream stage progress as reasoning_content deltas. */
   progress: boolean;
   stages: Record<StageName, StageOptions>;
+  /** A retrieval index whose chunks ground this profile's runs, or null. */
+  index: string | null;
+  /** Chunks retrieved per run when `index` is set. */
+  k: number;
 }
 
 export interface PipelineSettings {

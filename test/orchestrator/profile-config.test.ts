@@ -77,6 +77,8 @@ describe('parseRlmConfig', () => {
       onExhausted: 'best',
       progress: true,
       stages: { ...DEFAULT_STAGE_OPTIONS, generate: { ...DEFAULT_STAGE_OPTIONS.generate, num_predict: 4096 } },
+      index: null,
+      k: 6,
     });
   });
 
@@ -95,7 +97,17 @@ describe('parseRlmConfig', () => {
       onExhausted: 'best',
       progress: true,
       stages: DEFAULT_STAGE_OPTIONS,
+      index: null,
+      k: 6,
     });
+  });
+
+  it('reads a retrieval index and k, and names a bad one', () => {
+    const config = parseRlmConfig({ profiles: { docs: { generator: 'm', index: 'project', k: 4 } } }, 'f');
+    expect(config.profiles.docs).toMatchObject({ index: 'project', k: 4 });
+    expect(() => parseRlmConfig({ profiles: { docs: { generator: 'm', index: 'Bad Name', k: 0 } } }, 'f')).toThrow(
+      /profiles\.docs\.index: must be the name of an index[\s\S]*profiles\.docs\.k: must be a whole number from 1 to 50/,
+    );
   });
 
   it('merges stage options key by key, without touching the defaults', () => {

@@ -1,0 +1,75 @@
+/**
+ * Searching the local indexes by text: load an index once (again only when it changed on disk),
+ * embed the query with the index's own model (through the embedding cache), and run the exact
+ * cosine search.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OllamaClient } from '../llm/ollama-client.js';
+import type { IndexManifest, LoadedIndex, SearchHit } from '../types/retrieval.js';
+import { InvalidRequestError, NotFoundError } from '../utils/errors.js';
+import type { EmbeddingCache } from './embedding-cache.js';
+import { explainEmbedFailure } from './build.js';
+import { indexDirectory, listIndexes, readIndex } from './index-store.js';
+import { searchIndex } from './vector-search.js';
+
+export interface RetrievalQuery {
+  query: string;
+  /** The index to search; may be omitted when exactly one index exists. */
+  index?: string;
+  k: number;
+  pathPrefix?: string;
+}
+
+export interface Retrieval {
+  search(query: RetrievalQuery, signal?: AbortSignal): Promise<{ manifest: IndexManifest; hits: SearchHit[] }>;
+}
+
+export function createRetrieval(options: { dataDir: string; ollama: OllamaClient; embeddingCache?: EmbeddingCache }): Retrieval {
+  const loaded = new Map<string, { modifiedMs: number; index: LoadedIndex }>();
+
+  const load = async (name: string): Promise<LoadedIndex> => {
+    const manifestPath = join(indexDirectory(options.dataDir, name), 'manifest.json');
+    const modifiedMs = await stat(manifestPath).then(
+      (info) => info.mtimeMs,
+      () => undefined,
+    );
+    const cached = loaded.get(name);
+    if (cached !== undefined && cached.modifiedMs === modifiedMs) return cached.index;
+    const index = modifiedMs === undefined ? undefined : await readIndex(options.dataDir, name);
+    if (index === undefined) throw await unknownIndex(name);
+    loaded.set(name, { modifiedMs: modifiedMs as number, index });
+    return index;
+  };
+
+  const unknownIndex = async (name: string): Promise<NotFoundError> => {
+    const names = (await listIndexes(options.dataDir)).map((manifest) => manifest.name);
+    const known = names.length > 0 ? `Indexes: ${names.join(', ')}.` : 'There are no indexes yet.';
+    return new NotFoundError(`No index named '${name}'. ${known} Build one with \`rlm index <folder> --name ${name}\`.`, 'index', 'index_not_found');
+  };
+
+  const pickIndex = async (requested: string | undefined): Promise<string> => {
+    if (requested !== undefined) return requested;
+    const names = (await listIndexes(options.dataDir)).map((manifest) => manifest.name);
+    if (names.length === 1) return names[0] as string;
+    if (names.length === 0) throw new NotFoundError('There are no indexes yet. Build one with `rlm index <folder>`.', 'index', 'index_not_found');
+    throw new InvalidRequestError(`Several indexes exist (${names.join(', ')}): name the one to search.`, 'index');
+  };
+
+  return {
+    async search(query, signal) {
+      const index = await load(await pickIndex(query.index));
+      const { model } = index.manifest;
+      let vector = options.embeddingCache?.get(model, undefined, query.query);
+      if (vector === undefined) {
+        const result = await options.ollama.embed({ model, input: query.query }, signal).catch((error: unknown) => {
+          throw explainEmbedFailure(error, model);
+        });
+        vector = result.embeddings[0] ?? [];
+        options.embeddingCache?.set(model, undefined, query.query, vector);
+      }
+      const hits = searchIndex(index, vector, { k: query.k, ...(query.pathPrefix ? { pathPrefix: query.pathPrefix } : {}) });
+      return { manifest: index.manifest, hits };
+    },
+  };
+}
