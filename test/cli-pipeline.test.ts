@@ -2,21 +2,16 @@
  * The pipeline commands as a user runs them: real `rlm` processes against an in-process simulator
  * (scripted per stage), each in its own working, home and data directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from './simulator/index.js';
+import { finished, spawnRlm, type Outcome } from './support/cli.js';
 import { closedPort } from './support/stack.js';
 import { APPROVED, planReply, rejected, stagedScript } from './support/staged-script.js';
 
-const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-// The child runs in a temporary directory with no node_modules: tsx is named by its full path.
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const PROFILE = { planner: 'qwen2.5:0.5b', generator: 'llama3.2', verifier: 'qwen2.5:0.5b', ladder: ['qwen3:8b'], maxRevisions: 1, plan: 'always' };
 const QUESTION = 'What is the capital of France?';
 
@@ -33,28 +28,7 @@ beforeEach(async () => {
 afterEach(() => rm(directory, { recursive: true, force: true }));
 
 function rlm(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', tsx, main, ...args], {
-    cwd: directory,
-    env: { PATH: process.env.PATH ?? '', HOME: directory, RLM_DATA_DIR: join(directory, 'data'), OLLAMA_HOST: simulator.url, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function finished(child: ChildProcess, onStderr?: (text: string) => void): Promise<Outcome> {
-  const outcome: Outcome = { code: null, stdout: '', stderr: '' };
-  child.stdout!.on('data', (chunk: Buffer) => (outcome.stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => {
-    outcome.stderr += chunk.toString();
-    onStderr?.(outcome.stderr);
-  });
-  [outcome.code] = (await once(child, 'exit')) as [number | null];
-  return outcome;
+  return spawnRlm(args, directory, { HOME: directory, RLM_DATA_DIR: join(directory, 'data'), OLLAMA_HOST: simulator.url, ...env });
 }
 
 const run = (args: string[], env: Record<string, string> = {}): Promise<Outcome> => finished(rlm(args, env));

@@ -2,6 +2,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './support/stack.js';
+import { APPROVED, planReply, rejected, stagedScript } from './support/staged-script.js';
 
 let stack: Stack;
 let client: OpenAI;
@@ -79,6 +80,17 @@ describe('openai SDK against rlm', () => {
     const bad = client.chat.completions.create({ model: 'llama3.2', messages: [] });
     await expect(bad).rejects.toBeInstanceOf(OpenAI.BadRequestError);
     await expect(bad).rejects.toMatchObject({ status: 400, param: 'messages' });
+  });
+
+  it('the strict stream helper accepts a pipeline run (progress as reasoning, then the answer)', async () => {
+    stack.simulator.script('qwen2.5:0.5b', stagedScript({ plan: planReply('names the city'), verify: [rejected('Wrong city.'), APPROVED] }));
+    stack.simulator.script('qwen2.5-coder:1.5b', stagedScript({ generate: 'Lyon.', revise: 'Paris.' }));
+    const runner = client.chat.completions.stream({ model: 'rlm', messages: [{ role: 'user', content: 'Capital of France?' }] });
+    const final = await runner.finalChatCompletion();
+    expect(final.choices[0]?.message.content).toBe('Paris.');
+    expect(final.choices[0]?.finish_reason).toBe('stop');
+    const nonStreaming = await client.chat.completions.create({ model: 'rlm', messages: [{ role: 'user', content: 'Capital of France?' }] });
+    expect((nonStreaming as unknown as { rlm: { approved: boolean } }).rlm.approved).toBe(true);
   });
 
   it('surfaces a mid-stream failure as an APIError instead of a silently short answer', async () => {
