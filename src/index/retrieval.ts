@@ -26,19 +26,20 @@ export interface Retrieval {
 }
 
 export function createRetrieval(options: { dataDir: string; ollama: OllamaClient; embeddingCache?: EmbeddingCache }): Retrieval {
-  const loaded = new Map<string, { modifiedMs: number; index: LoadedIndex }>();
+  const loaded = new Map<string, { key: string; index: LoadedIndex }>();
 
   const load = async (name: string): Promise<LoadedIndex> => {
-    const manifestPath = join(indexDirectory(options.dataDir, name), 'manifest.json');
-    const modifiedMs = await stat(manifestPath).then(
-      (info) => info.mtimeMs,
-      () => undefined,
-    );
+    // Every write swaps in a new directory, so the manifest's inode (with its time and size)
+    // changes with each generation: a cheap stat tells whether the loaded copy is current.
+    const info = await stat(join(indexDirectory(options.dataDir, name), 'manifest.json')).catch(() => undefined);
+    const key = info === undefined ? undefined : `${info.ino}:${info.mtimeMs}:${info.size}`;
     const cached = loaded.get(name);
-    if (cached !== undefined && cached.modifiedMs === modifiedMs) return cached.index;
-    const index = modifiedMs === undefined ? undefined : await readIndex(options.dataDir, name);
+    if (cached !== undefined && cached.key === key) return cached.index;
+    // Without a manifest in place (an unknown name, or a write caught between its two renames)
+    // readIndex knows where to look; such a copy is not cached.
+    const index = await readIndex(options.dataDir, name);
     if (index === undefined) throw await unknownIndex(name);
-    loaded.set(name, { modifiedMs: modifiedMs as number, index });
+    if (key !== undefined) loaded.set(name, { key, index });
     return index;
   };
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { runIdDate } from './run-id.js';
 import { sealAttempt, sealHeader, verifyChain } from './trace-chain.js';
 import type { AttemptRecord, RunHeader, RunTrace, TraceRecord } from '../types/attempt.js';
+import { errorCode, syncDirectory, writeAll } from '../utils/durable-file.js';
 
 export interface TraceStoreOptions {
   dataDir: string;
@@ -207,28 +208,7 @@ function createRunWriter(handle: FileHandle, directory: string, header: RunHeade
 }
 
 async function writeLine(handle: FileHandle, record: TraceRecord): Promise<void> {
-  const bytes = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
-  let offset = 0;
-  // One write takes the whole line in practice; a short write continues where it stopped.
-  while (offset < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
-    if (bytesWritten === 0) throw new Error('Writing a trace line made no progress (is the disk full?).');
-    offset += bytesWritten;
-  }
-}
-
-/** A new file is durable only once its directory entry is: fsync the directory where the OS allows it. */
-async function syncDirectory(directory: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(directory, 'r');
-    await handle.sync();
-  } catch (error) {
-    // Windows cannot open or fsync a directory; there the file's own datasync is all there is.
-    if (!['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'ENOTSUP', 'EBADF'].includes(errorCode(error) ?? '')) throw error;
-  } finally {
-    await handle?.close();
-  }
+  await writeAll(handle, Buffer.from(`${JSON.stringify(record)}\n`, 'utf8'));
 }
 
 async function readRun(runsDir: string, runId: string): Promise<RunTrace | undefined> {
@@ -354,7 +334,3 @@ function isMissing(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}

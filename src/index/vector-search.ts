@@ -1,0 +1,239 @@
+/**
+ * Exact cosine search over an index's vectors: every row is scored, nothing is approximated. At the
+ * sizes a local code index reaches (up to a few hundred thousand chunks) one pass over the vectors
+ * takes tens of milliseconds, which an approximate structure would not repay in build time,
+ * memory and lost recall.
+ */
+import type { LoadedIndex, SearchHit } from '../types/retrieval.js';
+
+export interface SearchOptions {
+  k: number;
+  /** only chunks whose path starts with this prefix */
+  pathPrefix?: string;
+}
+
+export interface ScoredRow {
+  row: number;
+  score: number;
+}
+
+/** Rows scored together by scoreBlock. */
+const BLOCK_ROWS = 8;
+
+/** L2-normalises into a new Float32Array; a zero vector stays zero. */
+export function normalizeVector(vector: ArrayLike<number>): Float32Array {
+  const length = vector.length;
+  let sumOfSquares = 0;
+  for (let index = 0; index < length; index++) {
+    const value = vector[index]!;
+    sumOfSquares += value * value;
+  }
+  const normalized = new Float32Array(length);
+  if (sumOfSquares === 0) return normalized;
+  const norm = Math.sqrt(sumOfSquares);
+  for (let index = 0; index < length; index++) normalized[index] = vector[index]! / norm;
+  return normalized;
+}
+
+/**
+ * The k rows of `vectors` with the highest dot product with `query`, best first; equal scores are
+ * ordered by lower row. A k larger than the number of rows returns every accepted row. Rows whose
+ * score is NaN (a vector holding NaN) are never returned.
+ *
+ * Rows are scored BLOCK_ROWS at a time (see scoreBlock), and each score is offered to a bounded
+ * min-heap whose root is the current k-th best: a row touches the heap only when it beats that
+ * root, so the search is O(n·d + n log k) with no allocation per row.
+ */
+export function topK(
+  query: Float32Array,
+  vectors: Float32Array,
+  dimensions: number,
+  k: number,
+  accept?: (row: number) => boolean,
+): ScoredRow[] {
+  if (!Number.isInteger(dimensions) || dimensions < 1) {
+    throw new RangeError(`topK: dimensions must be a positive integer, got ${dimensions}.`);
+  }
+  if (query.length !== dimensions) {
+    throw new RangeError(`topK: the query has ${query.length} dimensions but the vectors have ${dimensions}.`);
+  }
+  if (vectors.length % dimensions !== 0) {
+    throw new RangeError(`topK: ${vectors.length} values are not a whole number of ${dimensions}-dimension rows.`);
+  }
+  if (!Number.isInteger(k) || k < 0) throw new RangeError(`topK: k must be a non-negative integer, got ${k}.`);
+
+  const rowCount = vectors.length / dimensions;
+  const heap = new BoundedHeap(Math.min(k, rowCount));
+  if (heap.capacity === 0) return [];
+  // The accepted rows waiting to be scored together; they need not be adjacent.
+  const blockRows = new Int32Array(BLOCK_ROWS);
+  const blockScores = new Float64Array(BLOCK_ROWS);
+  let pending = 0;
+  for (let row = 0; row < rowCount; row++) {
+    if (accept !== undefined && !accept(row)) continue;
+    blockRows[pending++] = row;
+    if (pending < BLOCK_ROWS) continue;
+    scoreBlock(query, vectors, dimensions, blockRows, blockScores);
+    for (let slot = 0; slot < BLOCK_ROWS; slot++) heap.offer(blockRows[slot]!, blockScores[slot]!);
+    pending = 0;
+  }
+  for (let slot = 0; slot < pending; slot++) {
+    const row = blockRows[slot]!;
+    heap.offer(row, dot(query, vectors, row * dimensions, dimensions));
+  }
+  return heap.sorted();
+}
+
+/** Searches a loaded index: normalises the query, applies the path filter, and maps rows to hits. */
+export function searchIndex(index: LoadedIndex, queryVector: ArrayLike<number>, options: SearchOptions): SearchHit[] {
+  const { manifest, chunks, vectors } = index;
+  if (chunks.length * manifest.dimensions !== vectors.length) {
+    throw new RangeError(
+      `searchIndex: index "${manifest.name}" has ${chunks.length} chunks but ${vectors.length} vector values ` +
+        `(expected ${chunks.length} × ${manifest.dimensions}).`,
+    );
+  }
+  const { pathPrefix } = options;
+  const accept = pathPrefix === undefined || pathPrefix === '' ? undefined : (row: number) => chunks[row]!.path.startsWith(pathPrefix);
+  const rows = topK(normalizeVector(queryVector), vectors, manifest.dimensions, options.k, accept);
+  return rows.map(({ row, score }) => {
+    const chunk = chunks[row]!;
+    return { path: chunk.path, startLine: chunk.startLine, endLine: chunk.endLine, score, text: chunk.text };
+  });
+}
+
+/**
+ * The dot products of the query with eight rows in one pass over the dimensions. Each query value
+ * is loaded once for eight rows, and the eight sums are independent chains the CPU overlaps. With
+ * V8 on 768 dimensions this ran ~1.7× as fast as one row at a time (whether with one accumulator
+ * or four) and ~15% faster than four rows; the textbook unroll of one row by 4 was slower than
+ * no unrolling at all. Each row is still summed in dimension order, so its score is exactly the
+ * naive loop's.
+ */
+function scoreBlock(query: Float32Array, vectors: Float32Array, dimensions: number, rows: Int32Array, scores: Float64Array): void {
+  const base0 = rows[0]! * dimensions;
+  const base1 = rows[1]! * dimensions;
+  const base2 = rows[2]! * dimensions;
+  const base3 = rows[3]! * dimensions;
+  const base4 = rows[4]! * dimensions;
+  const base5 = rows[5]! * dimensions;
+  const base6 = rows[6]! * dimensions;
+  const base7 = rows[7]! * dimensions;
+  let sum0 = 0;
+  let sum1 = 0;
+  let sum2 = 0;
+  let sum3 = 0;
+  let sum4 = 0;
+  let sum5 = 0;
+  let sum6 = 0;
+  let sum7 = 0;
+  for (let index = 0; index < dimensions; index++) {
+    const value = query[index]!;
+    sum0 += value * vectors[base0 + index]!;
+    sum1 += value * vectors[base1 + index]!;
+    sum2 += value * vectors[base2 + index]!;
+    sum3 += value * vectors[base3 + index]!;
+    sum4 += value * vectors[base4 + index]!;
+    sum5 += value * vectors[base5 + index]!;
+    sum6 += value * vectors[base6 + index]!;
+    sum7 += value * vectors[base7 + index]!;
+  }
+  scores[0] = sum0;
+  scores[1] = sum1;
+  scores[2] = sum2;
+  scores[3] = sum3;
+  scores[4] = sum4;
+  scores[5] = sum5;
+  scores[6] = sum6;
+  scores[7] = sum7;
+}
+
+/** One row's dot product, for the last rows that do not fill a block. */
+function dot(query: Float32Array, vectors: Float32Array, base: number, dimensions: number): number {
+  let sum = 0;
+  for (let index = 0; index < dimensions; index++) sum += query[index]! * vectors[base + index]!;
+  return sum;
+}
+
+/**
+ * The best `capacity` (row, score) pairs offered so far: a min-heap in two typed arrays whose root
+ * is the worst entry held (the lowest score, and of equal scores the highest row).
+ */
+class BoundedHeap {
+  readonly capacity: number;
+  private readonly scores: Float64Array;
+  private readonly rows: Int32Array;
+  private size = 0;
+  /** The root's score once the heap is full; until then every (non-NaN) score gets in. */
+  private threshold = Number.NEGATIVE_INFINITY;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.scores = new Float64Array(capacity);
+    this.rows = new Int32Array(capacity);
+  }
+
+  /** Rows must be offered in increasing order: a later row with an equal score then loses the tie. */
+  offer(row: number, score: number): void {
+    if (this.size === this.capacity) {
+      // Strictly greater (and false for NaN), so equal scores keep the lower row.
+      if (!(score > this.threshold)) return;
+      this.scores[0] = score;
+      this.rows[0] = row;
+      this.siftDown();
+      this.threshold = this.scores[0]!;
+      return;
+    }
+    if (Number.isNaN(score)) return; // NaN would break the heap's ordering.
+    this.scores[this.size] = score;
+    this.rows[this.size] = row;
+    this.siftUp(this.size);
+    this.size++;
+    if (this.size === this.capacity) this.threshold = this.scores[0]!;
+  }
+
+  /** Best first; equal scores by lower row. */
+  sorted(): ScoredRow[] {
+    const results: ScoredRow[] = [];
+    for (let slot = 0; slot < this.size; slot++) results.push({ row: this.rows[slot]!, score: this.scores[slot]! });
+    return results.sort((first, second) => second.score - first.score || first.row - second.row);
+  }
+
+  private isWorse(first: number, second: number): boolean {
+    const firstScore = this.scores[first]!;
+    const secondScore = this.scores[second]!;
+    return firstScore < secondScore || (firstScore === secondScore && this.rows[first]! > this.rows[second]!);
+  }
+
+  private swap(first: number, second: number): void {
+    const score = this.scores[first]!;
+    this.scores[first] = this.scores[second]!;
+    this.scores[second] = score;
+    const row = this.rows[first]!;
+    this.rows[first] = this.rows[second]!;
+    this.rows[second] = row;
+  }
+
+  private siftUp(start: number): void {
+    let child = start;
+    while (child > 0) {
+      const parent = (child - 1) >> 1;
+      if (!this.isWorse(child, parent)) return;
+      this.swap(child, parent);
+      child = parent;
+    }
+  }
+
+  private siftDown(): void {
+    let parent = 0;
+    for (;;) {
+      const left = 2 * parent + 1;
+      if (left >= this.size) return;
+      const right = left + 1;
+      const worstChild = right < this.size && this.isWorse(right, left) ? right : left;
+      if (!this.isWorse(worstChild, parent)) return;
+      this.swap(worstChild, parent);
+      parent = worstChild;
+    }
+  }
+}

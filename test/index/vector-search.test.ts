@@ -1,0 +1,190 @@
+import { describe, it, expect } from 'vitest';
+import { normalizeVector, searchIndex, topK } from '../../src/index/vector-search.js';
+import type { ChunkRecord, LoadedIndex } from '../../src/types/retrieval.js';
+
+/** mulberry32: a small seeded PRNG, so a failing case can be replayed. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let mixed = state;
+    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
+    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomVectors(random: () => number, rows: number, dimensions: number): Float32Array {
+  const vectors = new Float32Array(rows * dimensions);
+  for (let row = 0; row < rows; row++) {
+    const raw = Array.from({ length: dimensions }, () => random() * 2 - 1);
+    vectors.set(normalizeVector(raw), row * dimensions);
+  }
+  return vectors;
+}
+
+/** The obvious algorithm: score every row, sort everything, keep the first k. */
+function bruteForce(query: Float32Array, vectors: Float32Array, dimensions: number, k: number, accept?: (row: number) => boolean) {
+  const scored: { row: number; score: number }[] = [];
+  for (let row = 0; row < vectors.length / dimensions; row++) {
+    if (accept !== undefined && !accept(row)) continue;
+    let score = 0;
+    for (let index = 0; index < dimensions; index++) score += query[index]! * vectors[row * dimensions + index]!;
+    scored.push({ row, score });
+  }
+  scored.sort((first, second) => second.score - first.score || first.row - second.row);
+  return scored.slice(0, k);
+}
+
+/** Rows and scores alike: the search sums each row in dimension order, as the naive loop does, so scores are bit-equal. */
+function expectSameRanking(actual: { row: number; score: number }[], expected: { row: number; score: number }[]): void {
+  expect(actual).toEqual(expected);
+}
+
+describe('normalizeVector', () => {
+  it('scales to unit length into a new Float32Array', () => {
+    const input = [3, 4];
+    const normalized = normalizeVector(input);
+    expect(normalized).toBeInstanceOf(Float32Array);
+    expect([...normalized]).toEqual([Math.fround(0.6), Math.fround(0.8)]);
+    expect(input).toEqual([3, 4]);
+  });
+
+  it('keeps a zero vector zero (no NaN)', () => {
+    expect([...normalizeVector([0, 0, 0])]).toEqual([0, 0, 0]);
+    expect(normalizeVector([])).toHaveLength(0);
+  });
+
+  it('gives unit norm for random vectors of any length, from a Float32Array too', () => {
+    const random = seededRandom(7);
+    for (const dimensions of [1, 5, 768]) {
+      const raw = Float32Array.from({ length: dimensions }, () => (random() - 0.5) * 100);
+      const normalized = normalizeVector(raw);
+      const norm = Math.sqrt(normalized.reduce((sum, value) => sum + value * value, 0));
+      expect(norm).toBeCloseTo(1, 6);
+      expect(Math.sign(normalized[0]!)).toBe(Math.sign(raw[0]!));
+    }
+  });
+});
+
+describe('topK', () => {
+  it('matches a brute-force sort on random data of several sizes and k', () => {
+    const random = seededRandom(42);
+    for (const [rows, dimensions] of [
+      [1, 1],
+      [7, 3],
+      [100, 8],
+      [1000, 17],
+      [2500, 64],
+    ] as const) {
+      const vectors = randomVectors(random, rows, dimensions);
+      for (let trial = 0; trial < 3; trial++) {
+        const query = normalizeVector(Array.from({ length: dimensions }, () => random() * 2 - 1));
+        for (const k of [1, 2, 10, 99, rows, rows + 5]) {
+          expectSameRanking(topK(query, vectors, dimensions, k), bruteForce(query, vectors, dimensions, k));
+        }
+      }
+    }
+  });
+
+  it('returns every row, best first, when k exceeds the row count; nothing for k = 0 or no rows', () => {
+    const vectors = Float32Array.from([1, 0, 0, 1, 0.6, 0.8]);
+    const query = Float32Array.from([1, 0]);
+    expect(topK(query, vectors, 2, 50).map((hit) => hit.row)).toEqual([0, 2, 1]);
+    expect(topK(query, vectors, 2, 0)).toEqual([]);
+    expect(topK(query, new Float32Array(0), 2, 3)).toEqual([]);
+  });
+
+  it('breaks ties by the lower row, inside the result and at the k-th place', () => {
+    // Rows 1, 3, 4 and 6 are identical, so their scores are bit-identical.
+    const dimensions = 4;
+    const same = [0.5, 0.5, 0.5, 0.5];
+    const other = [0.5, -0.5, 0.5, -0.5];
+    const vectors = Float32Array.from([other, same, other, same, same, other, same].flat());
+    const query = Float32Array.from(same);
+    expect(topK(query, vectors, dimensions, 2).map((hit) => hit.row)).toEqual([1, 3]);
+    expect(topK(query, vectors, dimensions, 5).map((hit) => hit.row)).toEqual([1, 3, 4, 6, 0]);
+    expect(topK(query, vectors, dimensions, 10).map((hit) => hit.row)).toEqual([1, 3, 4, 6, 0, 2, 5]);
+    const allEqual = new Float32Array(9 * dimensions).fill(0.5);
+    expect(topK(query, allEqual, dimensions, 4).map((hit) => hit.row)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('scores only the rows `accept` lets through', () => {
+    const random = seededRandom(3);
+    const dimensions = 12;
+    const vectors = randomVectors(random, 500, dimensions);
+    const query = normalizeVector(Array.from({ length: dimensions }, () => random() - 0.5));
+    const accept = (row: number) => row % 3 === 0;
+    const hits = topK(query, vectors, dimensions, 20, accept);
+    expect(hits.every((hit) => hit.row % 3 === 0)).toBe(true);
+    expectSameRanking(hits, bruteForce(query, vectors, dimensions, 20, accept));
+    expect(topK(query, vectors, dimensions, 5, () => false)).toEqual([]);
+  });
+
+  it('never returns a row whose score is NaN', () => {
+    const vectors = Float32Array.from([Number.NaN, 0, 1, 0, 0, 1]);
+    expect(topK(Float32Array.from([1, 0]), vectors, 2, 3).map((hit) => hit.row)).toEqual([1, 2]);
+  });
+
+  it('throws RangeError on a dimension mismatch, a ragged matrix, or a bad k', () => {
+    const vectors = new Float32Array(12);
+    expect(() => topK(new Float32Array(3), vectors, 4, 1)).toThrow(RangeError);
+    expect(() => topK(new Float32Array(5), vectors, 5, 1)).toThrow(/whole number/);
+    expect(() => topK(new Float32Array(0), vectors, 0, 1)).toThrow(RangeError);
+    expect(() => topK(new Float32Array(4), vectors, 4, -1)).toThrow(RangeError);
+    expect(() => topK(new Float32Array(4), vectors, 4, 1.5)).toThrow(RangeError);
+  });
+});
+
+describe('searchIndex', () => {
+  function makeIndex(paths: string[], rows: number[][]): LoadedIndex {
+    const dimensions = rows[0]!.length;
+    const chunks: ChunkRecord[] = paths.map((path, row) => ({ path, startLine: row + 1, endLine: row + 2, sha256: `hash${row}`, text: `text ${row}` }));
+    const vectors = new Float32Array(rows.length * dimensions);
+    rows.forEach((row, position) => vectors.set(normalizeVector(row), position * dimensions));
+    const manifest = {
+      version: 1 as const,
+      name: 'test',
+      root: '/project',
+      model: 'embed',
+      dimensions,
+      chunkCount: rows.length,
+      fileCount: new Set(paths).size,
+      chunkLines: 40,
+      overlapLines: 5,
+      createdAt: '2025-01-01T00:00:00.000Z',
+      updatedAt: '2025-01-01T00:00:00.000Z',
+    };
+    return { manifest, chunks, vectors };
+  }
+
+  const index = makeIndex(
+    ['src/a.ts', 'src/b.ts', 'test/a.test.ts', 'src/index/c.ts'],
+    [
+      [1, 0, 0],
+      [0.9, 0.1, 0],
+      [1, 0.05, 0],
+      [0, 1, 0],
+    ],
+  );
+
+  it('normalises the query and maps rows to hits, best first', () => {
+    const hits = searchIndex(index, [10, 0, 0], { k: 2 });
+    expect(hits.map((hit) => hit.path)).toEqual(['src/a.ts', 'test/a.test.ts']);
+    expect(hits[0]).toEqual({ path: 'src/a.ts', startLine: 1, endLine: 2, score: 1, text: 'text 0' });
+    expect(hits[1]!.score).toBeGreaterThan(0.99);
+    expect(hits[1]!.score).toBeLessThanOrEqual(1);
+  });
+
+  it('keeps only chunks under pathPrefix', () => {
+    expect(searchIndex(index, [1, 0, 0], { k: 10, pathPrefix: 'src/' }).map((hit) => hit.path)).toEqual(['src/a.ts', 'src/b.ts', 'src/index/c.ts']);
+    expect(searchIndex(index, [1, 0, 0], { k: 1, pathPrefix: 'test/' }).map((hit) => hit.path)).toEqual(['test/a.test.ts']);
+    expect(searchIndex(index, [1, 0, 0], { k: 3, pathPrefix: 'docs/' })).toEqual([]);
+    expect(searchIndex(index, [1, 0, 0], { k: 10, pathPrefix: '' })).toHaveLength(4);
+  });
+
+  it('rejects a query from a model with other dimensions, and an inconsistent index', () => {
+    expect(() => searchIndex(index, [1, 0], { k: 1 })).toThrow(RangeError);
+    expect(() => searchIndex({ ...index, chunks: index.chunks.slice(1) }, [1, 0, 0], { k: 1 })).toThrow(/3 chunks/);
+  });
+});
