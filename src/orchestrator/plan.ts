@@ -8,6 +8,7 @@ import type { PlanPolicy } from '../types/profile.js';
 import { conversationText, lastUserText } from './conversation-text.js';
 import { noModelCall, record, type RunContext } from './run-context.js';
 import { callStage } from './stage-call.js';
+import { nonBlankStrings, parseJsonObject } from './structured-output.js';
 
 export interface Plan {
   strategy: string;
@@ -80,15 +81,7 @@ export async function planStage(run: RunContext, context: string): Promise<Plan 
 }
 
 export function parsePlan(content: string): Plan | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(content);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const { strategy, checks } = value as { strategy?: unknown; checks?: unknown };
-  if (typeof strategy !== 'string' || !Array.isArray(checks)) return null;
-  const usable = checks.filter((check): check is string => typeof check === 'string' && check.trim() !== '').map((check) => check.trim());
-  return { strategy: strategy.trim(), checks: usable.slice(0, 6) };
+  const value = parseJsonObject(content);
+  if (value === null || typeof value.strategy !== 'string' || !Array.isArray(value.checks)) return null;
+  return { strategy: value.strategy.trim(), checks: nonBlankStrings(value.checks).slice(0, 6) };
 }

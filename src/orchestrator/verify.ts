@@ -13,6 +13,7 @@ import type { Draft } from './checks.js';
 import type { Plan } from './plan.js';
 import { noModelCall, record, type RunContext } from './run-context.js';
 import { callStage } from './stage-call.js';
+import { nonBlankStrings, parseJsonObject } from './structured-output.js';
 
 export const VERDICT_SCHEMA = {
   type: 'object',
@@ -90,20 +91,12 @@ export async function verifyDraft(run: RunContext, draftAttempt: AttemptRecord, 
 
 /** Reads the verifier's JSON; null for anything that is not exactly a verdict (fail closed). */
 export function parseVerdict(content: string): { verdict: Verdict; issues: string[] } | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(content);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const { verdict, issues } = value as { verdict?: unknown; issues?: unknown };
+  const value = parseJsonObject(content);
+  const verdict = value?.verdict;
   if (verdict !== 'APPROVED' && verdict !== 'REJECTED') return null;
-  const named = Array.isArray(issues) ? issues.filter((issue): issue is string => typeof issue === 'string' && issue.trim() !== '') : [];
-  if (verdict === 'REJECTED' && named.length === 0) {
-    return { verdict, issues: ['The reviewer rejected the draft without naming a problem.'] };
-  }
-  return { verdict, issues: verdict === 'APPROVED' ? [] : named.map((issue) => issue.trim()) };
+  if (verdict === 'APPROVED') return { verdict, issues: [] };
+  const issues = nonBlankStrings(value?.issues);
+  return { verdict, issues: issues.length > 0 ? issues : ['The reviewer rejected the draft without naming a problem.'] };
 }
 
 /**
