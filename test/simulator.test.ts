@@ -380,3 +380,24 @@ describe('latency and cancellation', () => {
     await expect(pending).rejects.toThrow();
   });
 });
+
+describe('unscripted replies under `format`', () => {
+  it('fit the schema, as Ollama\'s grammar-constrained output does', async () => {
+    const simulator = await startSimulator();
+    try {
+      const format = {
+        type: 'object',
+        properties: { verdict: { type: 'string', enum: ['APPROVED', 'REJECTED'] }, issues: { type: 'array', items: { type: 'string' } }, score: { type: 'integer', minimum: 1 } },
+        required: ['verdict', 'issues'],
+      };
+      const response = await fetch(`${simulator.url}/api/chat`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'qwen2.5:0.5b', stream: false, format, messages: [{ role: 'user', content: 'judge' }] }),
+      });
+      const body = (await response.json()) as { message: { content: string } };
+      expect(JSON.parse(body.message.content)).toEqual({ verdict: 'APPROVED', issues: ['Simulated text.'], score: 1 });
+    } finally {
+      await simulator.close();
+    }
+  });
+});

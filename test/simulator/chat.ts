@@ -5,6 +5,7 @@ import { deliver, statusAnswer, type Answer } from './delivery.js';
 import type { Exchange, SimulatorCore } from './exchange.js';
 import { parseModelName } from './names.js';
 import { formatError, readKeepAlive, readOptions, readThink } from './request-fields.js';
+import { structuredReply } from './structured.js';
 import { countMessageTokens } from './tokens.js';
 import { asSimulatedReply, planTurn, type Turn } from './turn.js';
 import { goQuote, rfc3339Nano, sendError } from './wire.js';
@@ -116,7 +117,7 @@ export async function handleChat(exchange: Exchange, core: SimulatorCore): Promi
   const invalidFormat = formatError(body.format);
   if (invalidFormat !== undefined) return sendError(response, 500, invalidFormat);
 
-  const reply = (await core.scripts.next(requested, exchange.request)) ?? defaultChatReply(requested, messages);
+  const reply = (await core.scripts.next(requested, exchange.request)) ?? structuredReply(body.format) ?? defaultChatReply(requested, messages);
   const turn = planTurn(
     reply,
     {
