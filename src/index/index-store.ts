@@ -22,12 +22,9 @@ import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { ChunkRecord, IndexManifest, LoadedIndex } from '../types/retrieval.js';
 import { errorCode, syncDirectory, writeAll } from '../utils/durable-file.js';
+import { CHUNKS_FILE, FORMAT_VERSION, MANIFEST_FILE, parseChunks, parseManifest, VECTORS_FILE } from './index-format.js';
 
 const INDEX_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-const FORMAT_VERSION = 1;
-const MANIFEST_FILE = 'manifest.json';
-const VECTORS_FILE = 'vectors.f32';
-const CHUNKS_FILE = 'chunks.jsonl';
 const ASIDE_SUFFIX = '.old';
 const TEMP_MARKER = '.tmp-';
 const CHUNK_BATCH_CHARACTERS = 1 << 20;
@@ -255,66 +252,6 @@ async function readOpened(handles: IndexHandles, name: string, directory: string
     throw new Error(`Index "${name}": ${CHUNKS_FILE} has ${chunks.length} chunks but the manifest says ${manifest.chunkCount}.`);
   }
   return { manifest, chunks, vectors };
-}
-
-/** Splits on newline bytes and decodes line by line, so a large file never becomes one string. */
-function parseChunks(bytes: Buffer, name: string): ChunkRecord[] {
-  const chunks: ChunkRecord[] = [];
-  let start = 0;
-  while (start < bytes.length) {
-    let end = bytes.indexOf(0x0a, start);
-    if (end === -1) end = bytes.length;
-    const lineNumber = chunks.length + 1;
-    let value: unknown;
-    try {
-      value = JSON.parse(bytes.toString('utf8', start, end));
-    } catch (error) {
-      throw new Error(`Index "${name}": ${CHUNKS_FILE} line ${lineNumber} is not JSON.`, { cause: error });
-    }
-    if (!isChunkRecord(value)) throw new Error(`Index "${name}": ${CHUNKS_FILE} line ${lineNumber} is not a chunk record.`);
-    chunks.push(value);
-    start = end + 1;
-  }
-  return chunks;
-}
-
-function parseManifest(text: string, name: string, directory: string): IndexManifest {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`Index "${name}": ${MANIFEST_FILE} is not JSON.`, { cause: error });
-  }
-  if (typeof value !== 'object' || value === null) throw new Error(`Index "${name}": ${MANIFEST_FILE} is not an object.`);
-  const record = value as Record<string, unknown>;
-  // The version decides how everything else is read, so it is checked before any other field.
-  if (record.version !== FORMAT_VERSION) {
-    throw new Error(
-      `Index "${name}" (${directory}) has format version ${JSON.stringify(record.version)}; this version of rlm reads ` +
-        `version ${FORMAT_VERSION}. Rebuild the index.`,
-    );
-  }
-  const strings = ['name', 'root', 'model', 'createdAt', 'updatedAt'] as const;
-  const counts = ['dimensions', 'chunkCount', 'fileCount', 'chunkLines', 'overlapLines'] as const;
-  const badField =
-    strings.find((field) => typeof record[field] !== 'string') ??
-    counts.find((field) => !Number.isSafeInteger(record[field]) || (record[field] as number) < 0);
-  if (badField !== undefined) throw new Error(`Index "${name}": ${MANIFEST_FILE} has an invalid "${badField}".`);
-  if (record.name !== name) throw new Error(`Index "${name}": ${MANIFEST_FILE} names a different index, "${String(record.name)}".`);
-  if (record.dimensions === 0) throw new Error(`Index "${name}": ${MANIFEST_FILE} has 0 dimensions.`);
-  return value as IndexManifest;
-}
-
-function isChunkRecord(value: unknown): value is ChunkRecord {
-  if (typeof value !== 'object' || value === null) return false;
-  const record = value as Record<string, unknown>;
-  return (
-    typeof record.path === 'string' &&
-    Number.isSafeInteger(record.startLine) &&
-    Number.isSafeInteger(record.endLine) &&
-    typeof record.sha256 === 'string' &&
-    typeof record.text === 'string'
-  );
 }
 
 async function readManifestIfPresent(directory: string, name: string): Promise<IndexManifest | undefined> {
