@@ -15,7 +15,7 @@ export interface ModelNeeds {
 
 /** Throws the 404 naming the installed models, or a 400 naming the missing capability. */
 export async function checkModel(app: AppDeps, model: string, needs: ModelNeeds, signal: AbortSignal): Promise<{ capabilities: string[] | undefined }> {
-  await app.models.require(model, signal);
+  if ((await app.models.find(model, signal)) === undefined) throw await app.models.notFound(model, signal, await app.pipeline.virtualModelIds(signal));
   const capabilities = await app.models.capabilities(model, signal);
   if (capabilities === undefined) return { capabilities }; // an older Ollama: let it decide
   const missing = (capability: string, advice: string): InvalidRequestError =>
@@ -34,6 +34,6 @@ export async function checkModel(app: AppDeps, model: string, needs: ModelNeeds,
 
 /** An upstream "model not found" (the model vanished between our check and the call) becomes our 404 with the list. */
 export async function explainUpstreamError(app: AppDeps, model: string, error: unknown, signal: AbortSignal): Promise<never> {
-  if (error instanceof UpstreamError && error.upstreamStatus === 404) throw await app.models.notFound(model, signal);
+  if (error instanceof UpstreamError && error.upstreamStatus === 404) throw await app.models.notFound(model, signal, await app.pipeline.virtualModelIds(signal));
   throw error;
 }

@@ -18,7 +18,10 @@ import { openEventStream } from './event-stream.js';
 export async function handlePipelineChat(context: RequestContext, request: OpenAIChatCompletionRequest, profile: Profile): Promise<void> {
   const { app, signal, response } = context;
   const pipeline = app.pipeline;
-  await pipeline.checkProfileModels(profile, signal);
+  // Everything that can be refused is refused here, while a real status can still be sent.
+  const hasTools = Array.isArray(request.tools) && request.tools.length > 0 && request.tool_choice !== 'none';
+  await pipeline.checkProfileModels(profile, signal, { tools: hasTools });
+  pipeline.limiter.assertRoom();
   const runId = pipeline.newRunId();
   Object.assign(context.logFields, { run_id: runId, profile: profile.name });
   response.setHeader('x-rlm-run-id', runId);

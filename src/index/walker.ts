@@ -35,6 +35,29 @@ const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 const BINARY_SNIFF_BYTES = 8 * 1024;
 /** Never indexed, whatever the .gitignore says: repository metadata and installed packages. */
 const ALWAYS_SKIPPED_DIRECTORIES: ReadonlySet<string> = new Set(['.git', 'node_modules']);
+/**
+ * Files that are in nearly every repository and answer no question about it: git's own metadata
+ * (a `.git` file is a submodule's or worktree's pointer) and generated dependency lock files, which
+ * are large and would crowd real matches out of every search.
+ */
+const ALWAYS_SKIPPED_FILES: ReadonlySet<string> = new Set([
+  '.git',
+  '.gitignore',
+  '.gitattributes',
+  '.gitmodules',
+  '.DS_Store',
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'bun.lockb',
+  'Cargo.lock',
+  'poetry.lock',
+  'Pipfile.lock',
+  'composer.lock',
+  'Gemfile.lock',
+  'go.sum',
+]);
 /** Files inspected at once within one directory: enough to overlap I/O, few enough to stay clear of EMFILE. */
 const PARALLEL_INSPECTIONS = 16;
 /** O_NOFOLLOW where the platform has it, so a file swapped for a symlink after readdir is not followed. */
@@ -119,8 +142,7 @@ async function walkDirectory(
         subdirectories.push(path);
       }
     } else if (entry.isFile()) {
-      // A `.git` file is a submodule's or worktree's pointer to its repository: metadata too.
-      if (entry.name === '.git' || rules.ignores(path, false)) {
+      if (ALWAYS_SKIPPED_FILES.has(entry.name) || rules.ignores(path, false)) {
         state.skipped.push({ path, reason: 'ignored' });
       } else {
         candidates.push({ path, absolutePath: join(absoluteDirectory, entry.name) });

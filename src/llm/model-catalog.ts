@@ -16,8 +16,8 @@ export interface ModelCatalog {
   require(name: string, signal?: AbortSignal): Promise<OllamaTagModel>;
   /** The model's capabilities from /api/show (cached), or undefined when the backend does not report them. */
   capabilities(name: string, signal?: AbortSignal): Promise<string[] | undefined>;
-  /** The 404 for a name that is not installed. */
-  notFound(name: string, signal?: AbortSignal): Promise<NotFoundError>;
+  /** The 404 for a name that is not installed; `virtualIds` (the pipeline's models) are listed too. */
+  notFound(name: string, signal?: AbortSignal, virtualIds?: readonly string[]): Promise<NotFoundError>;
 }
 
 export function createModelCatalog(ollama: OllamaClient, options: { ttlMs: number; now: () => number }): ModelCatalog {
@@ -64,19 +64,18 @@ export function createModelCatalog(ollama: OllamaClient, options: { ttlMs: numbe
       }
       return (await pending).capabilities;
     },
-    async notFound(name, signal) {
+    async notFound(name, signal, virtualIds = []) {
       let names: string[] = [];
       try {
         names = (await list(signal)).map((model) => model.name);
       } catch {
         // The 404 is still true without the list; do not turn it into a second failure.
       }
-      const available = names.length > 0 ? `Available models: ${names.join(', ')}.` : 'No models are installed yet.';
-      return new NotFoundError(
-        `The model '${name}' does not exist. ${available} Install it with \`ollama pull ${name}\`.`,
-        'model',
-        'model_not_found',
-      );
+      const pipeline = virtualIds.length > 0 ? ` Pipeline models: ${virtualIds.slice(0, 12).join(', ')}${virtualIds.length > 12 ? ', …' : ''}.` : '';
+      const available = names.length > 0 ? ` Ollama models: ${names.join(', ')}.` : ' No Ollama models are installed yet.';
+      // "rlm…" names the pipeline, not something to pull from Ollama's registry.
+      const advice = /^rlm(\/|$)/.test(name) ? '' : ` Install it with \`ollama pull ${name}\`.`;
+      return new NotFoundError(`The model '${name}' does not exist.${pipeline}${available}${advice}`, 'model', 'model_not_found');
     },
   };
   return catalog;

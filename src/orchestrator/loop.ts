@@ -20,7 +20,7 @@ import { verifyDraft } from './verify.js';
 export class PipelineRejectedError extends RlmError {
   constructor(runId: string, issues: readonly string[]) {
     super(
-      `No tier produced an approved answer (run ${runId}). Last issues: ${issues.join(' | ') || 'none recorded'}. ` +
+      `No tier produced an approved answer (run ${runId}). Last issues: ${issues.join(' | ').replace(/\.$/, '') || 'none recorded'}. ` +
         'Set "onExhausted": "best" in the profile to receive the best unapproved answer instead.',
       { status: 422, type: 'invalid_request_error', code: 'pipeline_rejected' },
     );

@@ -13,6 +13,7 @@ import type { Logger } from '../utils/logger.js';
 import { createCallCache, type CallCache } from './call-cache.js';
 import { runPipeline } from './loop.js';
 import { DEFAULT_PROFILE_NAME, DEFAULT_SETTINGS, DERIVED_SOURCE } from './profile-config.js';
+import { checkProfile, type ProfileNeeds } from './profile-checks.js';
 import { newRunId } from './run-id.js';
 import { createRunLimiter, type RunLimiter } from './run-limiter.js';
 import { deriveDefaultProfile, isChatModel } from './tiering.js';
@@ -32,8 +33,8 @@ export interface PipelineService {
   resolveModel(modelId: string, signal?: AbortSignal): Promise<Profile | undefined>;
   /** Every virtual model id, for /v1/models. */
   virtualModelIds(signal?: AbortSignal): Promise<string[]>;
-  /** Throws a clear error when a model the profile names is not installed. */
-  checkProfileModels(profile: Profile, signal?: AbortSignal): Promise<void>;
+  /** Throws a clear error when the profile cannot serve the request: a model missing, no tool support, no index. */
+  checkProfileModels(profile: Profile, signal?: AbortSignal, needs?: ProfileNeeds): Promise<void>;
   newRunId(): string;
   run(input: PipelineRequest): Promise<PipelineResult>;
 }
@@ -47,6 +48,7 @@ export interface PipelineServiceOptions {
   prompts: PromptSet;
   retrieval: Retrieval;
   logger: Logger;
+  numCtx: number;
   now: () => number;
   newId: (prefix: string) => string;
 }
@@ -132,22 +134,8 @@ export function createPipelineService(options: PipelineServiceOptions): Pipeline
       const installed = await options.models.list(signal);
       return [...Object.keys(config.profiles), ...installed.filter(isChatModel).map((model) => `${VIRTUAL_PREFIX}${model.name}`)];
     },
-    async checkProfileModels(profile, signal) {
-      const roles: [string, string][] = [
-        ['planner', profile.planner],
-        ['generator', profile.generator],
-        ['verifier', profile.verifier],
-        ...profile.ladder.map((model, index): [string, string] => [`ladder tier ${index + 1}`, model]),
-      ];
-      for (const [role, model] of roles) {
-        if ((await options.models.find(model, signal)) !== undefined) continue;
-        const source = options.fileConfig?.source;
-        throw new RlmError(
-          `The profile "${profile.name}" uses "${model}" as its ${role}, but Ollama does not have it. Run \`ollama pull ${model}\`${source ? `, or change ${source}` : ''}.`,
-          { status: 500, type: 'api_error', code: 'profile_model_missing' },
-        );
-      }
-    },
+    checkProfileModels: (profile, signal, needs = {}) =>
+      checkProfile(profile, { models: options.models, dataDir: options.dataDir, source: options.fileConfig?.source }, needs, signal),
     newRunId: () => newRunId(options.now()),
     async run(input) {
       const release = await limiter.acquire(input.signal);
@@ -161,6 +149,7 @@ export function createPipelineService(options: PipelineServiceOptions): Pipeline
             cache,
             retrieval: options.retrieval,
             logger: options.logger,
+            numCtx: options.numCtx,
             now: options.now,
             newId: options.newId,
           },

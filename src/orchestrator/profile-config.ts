@@ -24,7 +24,8 @@
  * - `index` (optional): a retrieval index built with `rlm index`; its top `k` chunks (1..50, default
  *   6) for the last user message ground the plan, the draft and the verdict.
  * - `stages.plan|generate|verify|revise`: Ollama options merged key by key over DEFAULT_STAGE_OPTIONS:
- *   temperature 0..2, seed a whole number, num_ctx ≥ 0 (0 = Ollama's default), num_predict -1
+ *   temperature 0..2, seed a whole number, num_ctx null (the server's --num-ctx, the default) or ≥ 0
+ *   (0 = Ollama's default), num_predict -1
  *   (unbounded) or ≥ 1, keep_alive "5m" | seconds | null.
  * - `defaultProfile` must name a profile; it defaults to "rlm" if present, else the first profile.
  * - maxConcurrentRuns 1..64, maxQueuedRuns 0..10000, cache.maxEntries 0..1000000, retentionDays
@@ -49,9 +50,10 @@ export const DEFAULT_RETRIEVAL_K = 6;
 export const DERIVED_SOURCE = 'derived from the models installed in Ollama';
 
 // Temperature 0 and a fixed seed make each call repeatable, which the cache and trace replay rely on;
-// num_ctx 8192 because Ollama's smaller default silently truncates long conversations.
+// num_ctx null: the server's --num-ctx (8192 by default, above Ollama's silently truncating
+// default), the same size every other request to the model uses, so Ollama never reloads it.
 const stageDefaults = (num_predict: number): StageOptions =>
-  Object.freeze({ temperature: 0, seed: 42, num_ctx: 8192, num_predict, keep_alive: null });
+  Object.freeze({ temperature: 0, seed: 42, num_ctx: null, num_predict, keep_alive: null });
 
 export const DEFAULT_STAGE_OPTIONS: Record<StageName, StageOptions> = Object.freeze({
   plan: stageDefaults(512),
@@ -155,7 +157,7 @@ export async function readRlmConfigFile(options: { env: NodeJS.ProcessEnv; cwd: 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && configured === '') return undefined;
-    if (code === 'ENOENT') throw new ConfigError([`RLM_CONFIG is ${JSON.stringify(configured)}, but ${path} does not exist`]);
+    if (code === 'ENOENT') throw new ConfigError([`the config file ${JSON.stringify(configured)} (--config or RLM_CONFIG) does not exist: ${path}`]);
     throw new ConfigError([`${path} cannot be read: ${(error as Error).message}`]);
   }
   let json: unknown;
@@ -212,7 +214,7 @@ function readProfile(check: Checker, name: string, value: unknown): Profile | un
 
 function checkProfileName(check: Checker, path: string, name: string): void {
   if (name.includes('/')) {
-    check.report(path, `a profile name must not contain "/": clients read "a/b" as a provider and a model, got ${JSON.stringify(name)}`);
+    check.report(path, `a profile name must not contain "/": "rlm/<model>" ids are built in (the default profile with that generator), got ${JSON.stringify(name)}`);
   } else if (!PROFILE_NAME_PATTERN.test(name)) {
     check.report(path, `a profile name must be 1 to 64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit, got ${JSON.stringify(name)}`);
   } else if (/^o\d/.test(name) || name.startsWith('gpt') || name.includes('gpt-')) {
@@ -229,7 +231,10 @@ function checkProfileName(check: Checker, path: string, name: string): void {
 const STAGE_OPTION_RULES: { [Key in keyof StageOptions]: { accepts: (value: unknown) => value is StageOptions[Key]; expected: string } } = {
   temperature: { accepts: (value): value is number => typeof value === 'number' && value >= 0 && value <= 2, expected: 'a number from 0 to 2' },
   seed: { accepts: (value): value is number => Number.isSafeInteger(value), expected: 'a whole number' },
-  num_ctx: { accepts: (value): value is number => isWholeAtLeast(value, 0), expected: 'a whole number of 0 or more (0 leaves it to Ollama)' },
+  num_ctx: {
+    accepts: (value): value is number | null => value === null || isWholeAtLeast(value, 0),
+    expected: "null (the server's --num-ctx) or a whole number of 0 or more (0 leaves it to Ollama)",
+  },
   num_predict: { accepts: (value): value is number => value === -1 || isWholeAtLeast(value, 1), expected: '-1 (unbounded) or a whole number of 1 or more' },
   keep_alive: {
     accepts: (value): value is string | number | null => value === null || (typeof value === 'string' && value.trim() !== '') || Number.isFinite(value),

@@ -22,6 +22,8 @@ export interface RunLimiter {
   acquire(signal: AbortSignal): Promise<() => void>;
   readonly running: number;
   readonly queued: number;
+  /** Throws the 429 now if a run asking for a slot would be turned away (checked before answering starts). */
+  assertRoom(): void;
 }
 
 export function createRunLimiter(options: { maxConcurrent: number; maxQueued: number; retryAfterSeconds?: number }): RunLimiter {
@@ -49,6 +51,11 @@ export function createRunLimiter(options: { maxConcurrent: number; maxQueued: nu
     },
     get queued() {
       return waiting.length;
+    },
+    assertRoom() {
+      if (running >= options.maxConcurrent && waiting.length >= options.maxQueued) {
+        throw new RunQueueFullError(running, waiting.length, options.retryAfterSeconds ?? 10);
+      }
     },
     acquire(signal) {
       signal.throwIfAborted();

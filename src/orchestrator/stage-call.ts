@@ -143,6 +143,7 @@ function outputFields(content: string, toolCalls: DraftToolCall[], reading: Inte
 
 async function buildRequest(run: RunContext, call: StageCall): Promise<OllamaChatRequest> {
   const { options } = call;
+  const numCtx = options.num_ctx ?? run.deps.numCtx;
   const request: OllamaChatRequest = {
     model: call.model,
     messages: call.messages,
@@ -150,7 +151,7 @@ async function buildRequest(run: RunContext, call: StageCall): Promise<OllamaCha
     options: {
       temperature: options.temperature,
       seed: options.seed,
-      ...(options.num_ctx > 0 ? { num_ctx: options.num_ctx } : {}),
+      ...(numCtx > 0 ? { num_ctx: numCtx } : {}),
       num_predict: options.num_predict,
     },
   };

@@ -21,6 +21,8 @@ export interface PipelineDeps {
   /** Searches the local indexes a profile may name. */
   retrieval: Retrieval;
   logger: Logger;
+  /** The server's --num-ctx, for stages whose options leave num_ctx to it. */
+  numCtx: number;
   now: () => number;
   newId: (prefix: string) => string;
 }

@@ -45,7 +45,7 @@ export async function createApp(config: ServerConfig, overrides: AppOverrides = 
   ]);
   const embeddingCache = createEmbeddingCache(config.embeddingCacheEntries);
   const retrieval = createRetrieval({ dataDir: config.dataDir, ollama, embeddingCache });
-  const pipeline = createPipelineService({ fileConfig, dataDir: config.dataDir, ollama, models, prompts, retrieval, logger, now, newId });
+  const pipeline = createPipelineService({ fileConfig, dataDir: config.dataDir, ollama, models, prompts, retrieval, logger, numCtx: config.numCtx, now, newId });
   return { config, ollama, models, pipeline, embeddingCache, retrieval, logger, now, newId, version: VERSION, startedAt: now() };
 }
 

@@ -41,7 +41,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { flag: '--allowed-origins', env: 'RLM_ALLOWED_ORIGINS', value: 'LIST', default: '(local only)', description: 'comma-separated browser origins allowed besides local ones, or *' },
   { flag: '--allowed-hosts', env: 'RLM_ALLOWED_HOSTS', value: 'LIST', default: '(local only)', description: 'comma-separated Host names accepted besides local ones (e.g. a tunnel)' },
   { flag: '--keep-alive-ms', env: 'RLM_KEEP_ALIVE_MS', value: 'MS', default: '5000', description: 'longest silence on a stream before a keep-alive comment' },
-  { flag: '--embedding-cache', env: 'RLM_EMBEDDING_CACHE', value: 'ENTRIES', default: '8192', description: 'vectors the /v1/embeddings cache keeps (0 = off)' },
+  { flag: '--embedding-cache', env: 'RLM_EMBEDDING_CACHE', value: 'ENTRIES', default: '4096', description: 'vectors the /v1/embeddings cache keeps, ~6 KB each at 768 dimensions (0 = off)' },
   { flag: '--config', env: 'RLM_CONFIG', value: 'FILE', default: './rlm.config.json', description: 'pipeline profiles; without the file they are derived from the installed models' },
   { flag: '--data-dir', env: 'RLM_DATA_DIR', value: 'DIR', default: '~/.rlm', description: 'where run traces and retrieval indexes are kept' },
 ];
@@ -147,7 +147,7 @@ export function resolveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv
     maxBodyBytes: integer('--max-body-bytes', 'RLM_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     allowedOrigins: list('--allowed-origins', 'RLM_ALLOWED_ORIGINS'),
     allowedHosts: list('--allowed-hosts', 'RLM_ALLOWED_HOSTS').map(hostWithoutPort),
-    embeddingCacheEntries: integer('--embedding-cache', 'RLM_EMBEDDING_CACHE', 8192, 0, 10_000_000),
+    embeddingCacheEntries: integer('--embedding-cache', 'RLM_EMBEDDING_CACHE', 4096, 0, 10_000_000),
     keepAliveMs: integer('--keep-alive-ms', 'RLM_KEEP_ALIVE_MS', 5000, 50, 60_000),
     dataDir: read('--data-dir', 'RLM_DATA_DIR')?.value ?? join(homedir(), '.rlm'),
     configPath: read('--config', 'RLM_CONFIG')?.value ?? '',

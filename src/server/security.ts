@@ -79,7 +79,7 @@ export function corsHeaders(origin: string | undefined, requestedHeaders: string
     if (requestedHeaders !== undefined) headers['access-control-allow-headers'] = requestedHeaders;
     headers['access-control-max-age'] = '600';
   } else {
-    headers['access-control-expose-headers'] = 'x-request-id';
+    headers['access-control-expose-headers'] = 'x-request-id, x-rlm-run-id, x-rlm-confidence, x-rlm-approved';
   }
   return headers;
 }

@@ -8,8 +8,8 @@ export type ExhaustedPolicy = 'best' | 'error';
 export interface StageOptions {
   temperature: number;
   seed: number;
-  /** 0 = leave to Ollama. */
-  num_ctx: number;
+  /** null = the server's --num-ctx (so a model is never reloaded for another size); 0 = Ollama's default. */
+  num_ctx: number | null;
   /** -1 = unbounded. */
   num_predict: number;
   /** Ollama keep_alive: "5m", or seconds; null = Ollama's default. */

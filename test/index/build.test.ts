@@ -41,9 +41,10 @@ const embeddedInputs = (): string[] =>
 describe('building an index', () => {
   it('indexes the text files the .gitignore does not exclude, with normalised vectors', async () => {
     const result = await build();
-    expect(result.manifest).toMatchObject({ name: 'project', model: 'nomic-embed-text', dimensions: 768, fileCount: 4, chunkLines: 4, overlapLines: 1 });
+    expect(result.manifest).toMatchObject({ name: 'project', model: 'nomic-embed-text', dimensions: 768, fileCount: 3, chunkLines: 4, overlapLines: 1 });
     const index = (await readIndex(dataDir, 'project'))!;
-    expect(index.chunks.map((chunk) => chunk.path).sort()).toEqual(['.gitignore', 'docs/retrieval.md', 'docs/setup.md', 'notes.txt']);
+    // The .gitignore is read for its rules, never indexed itself.
+    expect(index.chunks.map((chunk) => chunk.path).sort()).toEqual(['docs/retrieval.md', 'docs/setup.md', 'notes.txt']);
     expect(index.chunks.some((chunk) => chunk.text.includes('do not index me'))).toBe(false);
     const row = index.vectors.subarray(0, 768);
     expect(Math.hypot(...row)).toBeCloseTo(1, 5);
@@ -66,7 +67,7 @@ describe('building an index', () => {
     expect(changed.embedded).toBe(1);
     const index = (await readIndex(dataDir, 'project'))!;
     expect(index.chunks.map((chunk) => chunk.path)).not.toContain('docs/retrieval.md');
-    expect(index.manifest.fileCount).toBe(3);
+    expect(index.manifest.fileCount).toBe(2);
   });
 
   it('an interrupted build leaves the old index readable and unchanged', async () => {

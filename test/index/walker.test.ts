@@ -55,10 +55,8 @@ describe('walkFolder', () => {
   it('lists the indexable files in path order and reports what it left out', async () => {
     const { files, skipped } = await walkFolder(root);
     expect(files.map((file) => file.path)).toEqual([
-      '.gitignore',
       'a.ts',
       'bom.txt',
-      'docs/.gitignore',
       'docs/notes.log',
       'docs/readme.md',
       'docs/root-only.txt',
@@ -71,9 +69,11 @@ describe('walkFolder', () => {
     ]);
     expect(skipped).toEqual([
       { path: '.git', reason: 'ignored' },
+      { path: '.gitignore', reason: 'ignored' },
       { path: 'big.txt', reason: 'too_large' },
       { path: 'build', reason: 'ignored' },
       { path: 'debug.log', reason: 'ignored' },
+      { path: 'docs/.gitignore', reason: 'ignored' },
       { path: 'docs/draft.md', reason: 'ignored' },
       { path: 'image.bin', reason: 'binary' },
       { path: 'node_modules', reason: 'ignored' },

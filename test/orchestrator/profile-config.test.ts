@@ -115,11 +115,11 @@ describe('parseRlmConfig', () => {
     const config = parseRlmConfig({ profiles: { a: { generator: 'm', stages } } }, 'f');
     expect(config.profiles.a?.stages).toEqual({
       plan: { temperature: 0, seed: 42, num_ctx: 0, num_predict: 512, keep_alive: '10m' },
-      generate: { temperature: 0, seed: 42, num_ctx: 8192, num_predict: 2048, keep_alive: null },
-      verify: { temperature: 0, seed: 42, num_ctx: 8192, num_predict: 512, keep_alive: 300 },
-      revise: { temperature: 0.7, seed: -3, num_ctx: 8192, num_predict: -1, keep_alive: null },
+      generate: { temperature: 0, seed: 42, num_ctx: null, num_predict: 2048, keep_alive: null },
+      verify: { temperature: 0, seed: 42, num_ctx: null, num_predict: 512, keep_alive: 300 },
+      revise: { temperature: 0.7, seed: -3, num_ctx: null, num_predict: -1, keep_alive: null },
     });
-    expect(DEFAULT_STAGE_OPTIONS.plan).toEqual({ temperature: 0, seed: 42, num_ctx: 8192, num_predict: 512, keep_alive: null });
+    expect(DEFAULT_STAGE_OPTIONS.plan).toEqual({ temperature: 0, seed: 42, num_ctx: null, num_predict: 512, keep_alive: null });
   });
 
   it('defaultProfile is "rlm" when present, else the first profile', () => {
@@ -143,7 +143,7 @@ describe('parseRlmConfig', () => {
     [{ stages: { generate: 5 } }, 'profiles.fast.stages.generate: must be an object, got 5'],
     [{ stages: { generate: { temperature: 3 } } }, 'profiles.fast.stages.generate.temperature: must be a number from 0 to 2, got 3'],
     [{ stages: { plan: { seed: 'x' } } }, 'profiles.fast.stages.plan.seed: must be a whole number, got "x"'],
-    [{ stages: { verify: { num_ctx: -1 } } }, 'profiles.fast.stages.verify.num_ctx: must be a whole number of 0 or more (0 leaves it to Ollama), got -1'],
+    [{ stages: { verify: { num_ctx: -1 } } }, "profiles.fast.stages.verify.num_ctx: must be null (the server's --num-ctx) or a whole number of 0 or more (0 leaves it to Ollama), got -1"],
     [{ stages: { revise: { num_predict: 0 } } }, 'profiles.fast.stages.revise.num_predict: must be -1 (unbounded) or a whole number of 1 or more, got 0'],
     [{ stages: { plan: { keep_alive: true } } }, 'profiles.fast.stages.plan.keep_alive: must be a duration like "5m", a number of seconds, or null, got true'],
     [{ stages: { generation: {} } }, 'profiles.fast.stages: unknown key "generation" (did you mean "generate"?)'],
@@ -272,7 +272,7 @@ describe('loadRlmConfig', () => {
   it('a missing RLM_CONFIG file is an error naming it', async () => {
     const loading = loadRlmConfig({ env: { RLM_CONFIG: 'nope.json' }, cwd: directory, installed });
     await expect(loading).rejects.toBeInstanceOf(ConfigError);
-    await expect(loading).rejects.toThrow(`RLM_CONFIG is "nope.json", but ${join(directory, 'nope.json')} does not exist`);
+    await expect(loading).rejects.toThrow(`the config file "nope.json" (--config or RLM_CONFIG) does not exist: ${join(directory, 'nope.json')}`);
     expect(installedCalls).toBe(0);
   });
 

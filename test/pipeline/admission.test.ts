@@ -1,0 +1,89 @@
+/** What is refused before a pipeline run starts, with a real HTTP status even for streaming requests. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { postJson, startStack, type Stack, type StackOptions } from '../support/stack.js';
+import { APPROVED, planReply, stagedScript } from '../support/staged-script.js';
+
+const PROFILE = { planner: 'qwen2.5:0.5b', generator: 'llama3.2', verifier: 'qwen2.5:0.5b', plan: 'always' };
+const question = [{ role: 'user', content: 'What is the capital of France?' }];
+type ErrorBody = { error: { message: string; code: string; type: string; param: string | null } };
+
+let stack: Stack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+async function start(profiles: Record<string, unknown>, options: StackOptions = {}): Promise<Stack> {
+  stack = await startStack({ ...options, rlmConfig: { profiles, ...(options.rlmConfig as object | undefined) } });
+  stack.simulator.script('qwen2.5:0.5b', stagedScript({ plan: planReply('x'), verify: APPROVED }));
+  stack.simulator.script('llama3.2', stagedScript({ generate: 'Paris.' }));
+  return stack;
+}
+
+describe('admission before the stream opens', () => {
+  it('a full run queue is a real 429 with Retry-After, and names no run', async () => {
+    const target = await start({ rlm: PROFILE }, { rlmConfig: { maxConcurrentRuns: 1, maxQueuedRuns: 0 }, simulator: { firstTokenLatencyMs: 300 } });
+    const url = `${target.url}/v1/chat/completions`;
+    const first = postJson(url, { model: 'rlm', messages: question });
+    await target.simulator.waitFor(() => target.simulator.requests.some((request) => request.path === '/api/chat'));
+    const second = await postJson(url, { model: 'rlm', stream: true, messages: question });
+    expect(second.status).toBe(429);
+    expect(second.headers.get('content-type')).toBe('application/json');
+    expect(second.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(second.headers.get('x-rlm-run-id')).toBeNull();
+    expect((second.json() as ErrorBody).error.code).toBe('run_queue_full');
+    expect((await first).status).toBe(200);
+  });
+
+  it('tools on a profile whose generator cannot call them are a 400 naming the model', async () => {
+    const target = await start({ rlm: { ...PROFILE, generator: 'qwen2.5-coder:1.5b' } });
+    const response = await postJson(`${target.url}/v1/chat/completions`, {
+      model: 'rlm',
+      stream: true,
+      messages: question,
+      tools: [{ type: 'function', function: { name: 'lookup' } }],
+    });
+    expect(response.status).toBe(400);
+    expect((response.json() as ErrorBody).error).toMatchObject({ param: 'tools', code: 'model_capability_missing', message: expect.stringContaining('qwen2.5-coder:1.5b') });
+    expect(target.simulator.requests.some((request) => request.path === '/api/chat')).toBe(false);
+  });
+
+  it('a profile grounded in an index that does not exist says how to build it', async () => {
+    const target = await start({ rlm: { ...PROFILE, index: 'docs' } });
+    const response = await postJson(`${target.url}/v1/chat/completions`, { model: 'rlm', stream: true, messages: question });
+    expect(response.status).toBe(500);
+    expect(response.headers.get('x-should-retry')).toBe('false');
+    expect((response.json() as ErrorBody).error).toMatchObject({ code: 'profile_index_missing', message: expect.stringContaining('rlm index <folder> --name docs') });
+  });
+
+  it('an unknown model lists the pipeline models too, and does not tell anyone to `ollama pull rlm`', async () => {
+    const target = await start({ fast: PROFILE });
+    const response = await postJson(`${target.url}/v1/chat/completions`, { model: 'rlm', messages: question });
+    expect(response.status).toBe(404);
+    const { message } = (response.json() as ErrorBody).error;
+    expect(message).toContain('Pipeline models: fast, rlm/');
+    expect(message).not.toContain('ollama pull');
+  });
+});
+
+describe('stage options', () => {
+  it("stages use the server's --num-ctx unless the profile sets one, so Ollama never reloads a model for another size", async () => {
+    const target = await start({ rlm: { ...PROFILE, stages: { verify: { num_ctx: 2048 } } } }, { config: { numCtx: 16384 } });
+    await postJson(`${target.url}/v1/chat/completions`, { model: 'rlm', messages: question });
+    const sizes = target.simulator.requests
+      .filter((request) => request.path === '/api/chat')
+      .map((request) => (request.body as { options: { num_ctx?: number } }).options.num_ctx);
+    expect(sizes).toEqual([16384, 16384, 2048]);
+  });
+
+  it('browsers can read the x-rlm headers', async () => {
+    const target = await start({ rlm: PROFILE });
+    const response = await fetch(`${target.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { origin: 'http://localhost:5173' },
+      body: JSON.stringify({ model: 'rlm', messages: question }),
+    });
+    expect(response.headers.get('access-control-expose-headers')).toContain('x-rlm-run-id');
+    expect(response.headers.get('access-control-expose-headers')).toContain('x-rlm-confidence');
+  });
+});
