@@ -5,6 +5,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { indexBuildBenchmark } from './index-build.js';
+import { proxyOverheadBenchmark } from './proxy-overhead.js';
 import { retrievalBenchmark } from './retrieval.js';
 
 export interface BenchmarkContext {
@@ -22,7 +23,7 @@ export interface Benchmark {
 }
 
 /** In the order they run. */
-const BENCHMARKS: Benchmark[] = [retrievalBenchmark, indexBuildBenchmark];
+const BENCHMARKS: Benchmark[] = [retrievalBenchmark, indexBuildBenchmark, proxyOverheadBenchmark];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
