@@ -7,6 +7,7 @@
  */
 import { normalizeVector, topK } from '../src/index/vector-search.js';
 import type { Benchmark, BenchmarkContext } from './run.js';
+import { seededRandom } from '../test/support/seeded-random.js';
 
 const ROWS = 100_000;
 const DIMENSIONS = 768;
@@ -175,14 +176,3 @@ function table(rows: string[][]): string {
   return rows.map((row) => `  ${row.map((cell, column) => cell.padEnd(widths[column]!)).join('   ')}`.trimEnd()).join('\n');
 }
 
-/** mulberry32: a small seeded PRNG, so every run searches the same vectors with the same queries. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}

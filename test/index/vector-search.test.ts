@@ -1,18 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { normalizeVector, searchIndex, topK } from '../../src/index/vector-search.js';
 import type { ChunkRecord, LoadedIndex } from '../../src/types/retrieval.js';
-
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../support/seeded-random.js';
 
 function randomVectors(random: () => number, rows: number, dimensions: number): Float32Array {
   const vectors = new Float32Array(rows * dimensions);

@@ -4,7 +4,7 @@ import { CHAT_REQUEST, decodeRequest } from './decode.js';
 import { deliver, statusAnswer, type Answer } from './delivery.js';
 import type { Exchange, SimulatorCore } from './exchange.js';
 import { parseModelName } from './names.js';
-import { formatError, readKeepAlive, readOptions, readThink } from './request-fields.js';
+import { formatError, readCommonFields, readOptions } from './request-fields.js';
 import { structuredReply } from './structured.js';
 import { countMessageTokens } from './tokens.js';
 import { asSimulatedReply, planTurn, type Turn } from './turn.js';
@@ -74,13 +74,10 @@ export async function handleChat(exchange: Exchange, core: SimulatorCore): Promi
   const decoded = decodeRequest(exchange.bodyText, CHAT_REQUEST);
   if (!decoded.ok) return sendError(response, 400, decoded.message);
   const body = decoded.value;
-  const think = readThink(body.think);
-  if (!think.ok) return sendError(response, 400, think.message);
-  const keepAlive = readKeepAlive(body.keep_alive);
-  if (!keepAlive.ok) return sendError(response, 400, keepAlive.message);
-  if (typeof body.top_logprobs === 'number' && (body.top_logprobs < 0 || body.top_logprobs > 20)) {
-    return sendError(response, 400, 'top_logprobs must be between 0 and 20');
-  }
+  const common = readCommonFields(body);
+  if (!common.ok) return sendError(response, 400, common.message);
+  const think = { value: common.value.think };
+  const keepAlive = { value: common.value.keepAlive };
 
   const requested = typeof body.model === 'string' ? body.model : '';
   if (requested.trim() === '') return sendError(response, 400, 'model is required');

@@ -3,7 +3,7 @@ import type { OllamaToolCall } from '../../src/types/ollama.js';
 import { decodeRequest, GENERATE_REQUEST } from './decode.js';
 import { deliver, statusAnswer, type Answer } from './delivery.js';
 import type { Exchange, SimulatorCore } from './exchange.js';
-import { formatError, readKeepAlive, readOptions, readThink } from './request-fields.js';
+import { formatError, readCommonFields, readOptions } from './request-fields.js';
 import { countWords, MESSAGE_OVERHEAD_TOKENS, tokenIds } from './tokens.js';
 import { planTurn, type Turn } from './turn.js';
 import { goQuote, rfc3339Nano, sendError } from './wire.js';
@@ -67,13 +67,10 @@ export async function handleGenerate(exchange: Exchange, core: SimulatorCore): P
   const decoded = decodeRequest(exchange.bodyText, GENERATE_REQUEST);
   if (!decoded.ok) return sendError(response, 400, decoded.message);
   const body = decoded.value;
-  const think = readThink(body.think);
-  if (!think.ok) return sendError(response, 400, think.message);
-  const keepAlive = readKeepAlive(body.keep_alive);
-  if (!keepAlive.ok) return sendError(response, 400, keepAlive.message);
-  if (typeof body.top_logprobs === 'number' && (body.top_logprobs < 0 || body.top_logprobs > 20)) {
-    return sendError(response, 400, 'top_logprobs must be between 0 and 20');
-  }
+  const common = readCommonFields(body);
+  if (!common.ok) return sendError(response, 400, common.message);
+  const think = { value: common.value.think };
+  const keepAlive = { value: common.value.keepAlive };
 
   // Unlike chat, a missing model is a lookup failure here: 404 "model '' not found".
   const requested = text(body.model);

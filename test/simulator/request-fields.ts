@@ -119,3 +119,15 @@ export function formatError(format: unknown): string | undefined {
   // Ollama %q-quotes the raw JSON of the field.
   return `invalid format: ${goQuote(JSON.stringify(format))}; expected "json" or a valid JSON Schema object`;
 }
+
+/** The checks chat and generate both make right after binding, in Ollama's order (§3.2). */
+export function readCommonFields(body: { think?: unknown; keep_alive?: unknown; top_logprobs?: unknown }): Checked<{ think: boolean | string | undefined; keepAlive: number | undefined }> {
+  const think = readThink(body.think);
+  if (!think.ok) return think;
+  const keepAlive = readKeepAlive(body.keep_alive);
+  if (!keepAlive.ok) return keepAlive;
+  if (typeof body.top_logprobs === 'number' && (body.top_logprobs < 0 || body.top_logprobs > 20)) {
+    return { ok: false, message: 'top_logprobs must be between 0 and 20' };
+  }
+  return { ok: true, value: { think: think.value, keepAlive: keepAlive.value } };
+}
