@@ -17,14 +17,10 @@ const post = (url: string, body: unknown): Promise<Response> =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 const simulator = await startSimulator({ tokenLatencyMs: 25 });
-simulator.script('llama3.2:latest', (request) => {
-  const body = request.body as { messages?: { content?: string }[] };
-  return (body.messages?.at(-1)?.content ?? '').includes('haiku')
-    ? 'Small models at work,\nverified before they speak;\nthe laptop hums on.'
-    : 'rlm is answering through the Ollama simulator: the request went in as OpenAI JSON, out to /api/chat, and back.';
-});
 // The pipeline's tiers are derived from the simulator's models: qwen2.5:0.5b plans and verifies,
-// qwen2.5-coder:1.5b generates, qwen3:8b is the escalation tier.
+// llama3.2 generates (the code model qwen2.5-coder is passed over), qwen3:8b is the escalation tier.
+// llama3.2 also answers the pass-through requests, told apart from pipeline drafts by the pipeline's
+// system prompt.
 simulator.script(
   'qwen2.5:0.5b',
   stagedScript({
@@ -33,9 +29,15 @@ simulator.script(
   }),
 );
 simulator.script(
-  'qwen2.5-coder:1.5b',
+  'llama3.2:latest',
   stagedScript({
-    generate: 'Water boils at 100 °C.',
+    generate: (request) => {
+      const messages = (request.body as { messages?: { role?: string; content?: string }[] }).messages ?? [];
+      if (messages[0]?.role === 'system' && messages[0].content?.startsWith("You are answering the user's last message")) return 'Water boils at 100 °C.';
+      return (messages.at(-1)?.content ?? '').includes('haiku')
+        ? 'Small models at work,\nverified before they speak;\nthe laptop hums on.'
+        : 'rlm is answering through the Ollama simulator: the request went in as OpenAI JSON, out to /api/chat, and back.';
+    },
     revise: 'Water boils at 100 °C at sea-level pressure (1 atm); higher up, where the pressure is lower, it boils at a lower temperature.',
   }),
 );

@@ -84,7 +84,7 @@ describe('openai SDK against rlm', () => {
 
   it('the strict stream helper accepts a pipeline run (progress as reasoning, then the answer)', async () => {
     stack.simulator.script('qwen2.5:0.5b', stagedScript({ plan: planReply('names the city'), verify: [rejected('Wrong city.'), APPROVED] }));
-    stack.simulator.script('qwen2.5-coder:1.5b', stagedScript({ generate: 'Lyon.', revise: 'Paris.' }));
+    stack.simulator.script('llama3.2:latest', stagedScript({ generate: 'Lyon.', revise: 'Paris.' }));
     const runner = client.chat.completions.stream({ model: 'rlm', messages: [{ role: 'user', content: 'Capital of France?' }] });
     const final = await runner.finalChatCompletion();
     expect(final.choices[0]?.message.content).toBe('Paris.');

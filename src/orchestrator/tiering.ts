@@ -78,12 +78,18 @@ const described = (model: ModelSize): string => `${model.name} (${formatParamete
  * The smallest chat model plans and verifies; the generator is the next size up that is not the
  * largest; the largest, when it is not the generator, is the one escalation tier.
  */
+/** A model made for code: it can fill in the middle, or its name says so. */
+function isCodeModel(model: OllamaTagModel): boolean {
+  return model.capabilities?.includes('insert') === true || /(^|[^a-z])(code|coder|codellama|starcoder|codestral|codegemma)/i.test(model.name);
+}
+
 export function deriveDefaultProfile(models: OllamaTagModel[]): DerivedProfile {
   const chat = models.filter(isChatModel);
   const skipped = models.filter((model) => !isChatModel(model)).map((model) => model.name);
   const sorted: ModelSize[] = chat
     .map((model) => ({ name: model.name, parameters: parseParameterSize(model.details?.parameter_size) }))
     .sort(compareSizes);
+  const codeModels = new Set(chat.filter(isCodeModel).map((model) => model.name));
   const smallest = sorted[0];
   const largest = sorted[sorted.length - 1];
   if (smallest === undefined || largest === undefined) {
@@ -96,10 +102,18 @@ export function deriveDefaultProfile(models: OllamaTagModel[]): DerivedProfile {
     reasons.push(`planner, generator and verifier: ${described(smallest)}, the only chat model installed`);
   } else {
     reasons.push(`verifier and planner: ${smallest.name}, the smallest chat model (${formatParameters(smallest.parameters)})`);
-    const middle = sorted.length >= 3 ? sorted.slice(1, -1).find((model) => isLarger(model, smallest)) : undefined;
+    const candidates = sorted.length >= 3 ? sorted.slice(1, -1).filter((model) => isLarger(model, smallest)) : [];
+    // A code model (fill-in-the-middle, "coder") is usually installed for autocomplete: a general
+    // model of the same tier answers chat better, so it is preferred when there is one.
+    const general = candidates.find((model) => !codeModels.has(model.name));
+    const middle = general ?? candidates[0];
     if (middle !== undefined) {
       generator = middle;
-      reasons.push(`generator: ${middle.name}, the smallest model larger than the verifier (${formatParameters(middle.parameters)}), keeping the largest for escalation`);
+      const passedOver = general === undefined ? [] : candidates.filter((model) => codeModels.has(model.name) && compareSizes(model, general) < 0);
+      const skippedCode = passedOver.length > 0 ? `; passed over the code model${passedOver.length > 1 ? 's' : ''} ${passedOver.map((model) => model.name).join(', ')}` : '';
+      reasons.push(
+        `generator: ${middle.name}, the smallest ${passedOver.length > 0 ? 'general ' : ''}model larger than the verifier (${formatParameters(middle.parameters)}), keeping the largest for escalation${skippedCode}`,
+      );
     } else if (sorted.length === 2) {
       reasons.push(`generator: ${smallest.name} as well: with two chat models, the larger is kept for escalation`);
     } else {

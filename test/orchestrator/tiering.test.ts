@@ -102,6 +102,22 @@ describe('deriveDefaultProfile', () => {
     expect(tiers(models)).toEqual({ planner: 'a:0.5b', generator: 'b:1.5b', verifier: 'a:0.5b', ladder: ['d:14b'] });
   });
 
+  it('prefers a general model to a code model of the same tier for generating, and says so', () => {
+    const models = [
+      model('qwen2.5-coder:1.5b', '1.5B', { capabilities: ['completion', 'insert'] }),
+      model('llama3.2:3b', '3.2B'),
+      model('qwen2.5:0.5b', '0.5B'),
+      model('qwen3:8b', '8.2B'),
+    ];
+    const { profile, reasons } = deriveDefaultProfile(models);
+    expect(profile.generator).toBe('llama3.2:3b');
+    expect(reasons[1]).toBe(
+      'generator: llama3.2:3b, the smallest general model larger than the verifier (3.2B), keeping the largest for escalation; passed over the code model qwen2.5-coder:1.5b',
+    );
+    // With only code models between the verifier and the largest, a code model still generates.
+    expect(deriveDefaultProfile([models[0]!, models[2]!, models[3]!]).profile.generator).toBe('qwen2.5-coder:1.5b');
+  });
+
   it('skips embedding models and says so', () => {
     const models = [model('nomic-embed-text:latest', '137M', { capabilities: ['embedding'] }), model('llama3.2:3b', '3.2B'), model('qwen3:8b', '8B')];
     const { profile, reasons } = deriveDefaultProfile(models);
