@@ -8,7 +8,7 @@ import type { ModelCatalog } from '../llm/model-catalog.js';
 import type { OllamaClient } from '../llm/ollama-client.js';
 import type { PromptSet } from '../prompts/load.js';
 import type { Profile, RlmConfigFile } from '../types/profile.js';
-import { NotFoundError, RlmError } from '../utils/errors.js';
+import { InvalidRequestError, NotFoundError, RlmError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { createCallCache, type CallCache } from './call-cache.js';
 import { runPipeline } from './loop.js';
@@ -114,7 +114,11 @@ export function createPipelineService(options: PipelineServiceOptions): Pipeline
       const config = await configOrNotFound(modelId, signal);
       if (!prefixed) return config.profiles[modelId];
       const generator = modelId.slice(VIRTUAL_PREFIX.length);
-      if ((await options.models.find(generator, signal)) === undefined) {
+      const installed = await options.models.find(generator, signal);
+      if (installed !== undefined && !isChatModel(installed)) {
+        throw new InvalidRequestError(`The model '${modelId}' cannot run: '${generator}' cannot chat (it is an embedding model), so it cannot generate.`, 'model', 'model_cannot_chat');
+      }
+      if (installed === undefined) {
         throw new NotFoundError(
           `The model '${modelId}' runs the pipeline with '${generator}' as its generator, which Ollama does not have. Run \`ollama pull ${generator}\`.`,
           'model',

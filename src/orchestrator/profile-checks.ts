@@ -27,12 +27,21 @@ export async function checkProfile(
     ...profile.ladder.map((model, index): [string, string] => [`ladder tier ${index + 1}`, model]),
   ];
   for (const [role, model] of roles) {
-    if ((await context.models.find(model, signal)) !== undefined) continue;
-    throw new RlmError(`The profile "${profile.name}" uses "${model}" as its ${role}, but Ollama does not have it. Run \`ollama pull ${model}\`${change}.`, {
-      status: 500,
-      type: 'api_error',
-      code: 'profile_model_missing',
-    });
+    if ((await context.models.find(model, signal)) === undefined) {
+      throw new RlmError(`The profile "${profile.name}" uses "${model}" as its ${role}, but Ollama does not have it. Run \`ollama pull ${model}\`${change}.`, {
+        status: 500,
+        type: 'api_error',
+        code: 'profile_model_missing',
+      });
+    }
+    const capabilities = await context.models.capabilities(model, signal);
+    if (capabilities !== undefined && !capabilities.includes('completion')) {
+      throw new RlmError(`The profile "${profile.name}" uses "${model}" as its ${role}, but it cannot chat (its capabilities: ${capabilities.join(', ')}). Pick a chat model${change}.`, {
+        status: 500,
+        type: 'api_error',
+        code: 'profile_model_cannot_chat',
+      });
+    }
   }
   if (needs.tools) {
     for (const model of [profile.generator, ...profile.ladder]) {

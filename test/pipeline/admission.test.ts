@@ -48,6 +48,16 @@ describe('admission before the stream opens', () => {
     expect(target.simulator.requests.some((request) => request.path === '/api/chat')).toBe(false);
   });
 
+  it('a model that cannot chat (an embedding model) is refused: a 400 for rlm/<model>, a 500 for a configured profile', async () => {
+    const target = await start({ rlm: PROFILE, embedder: { ...PROFILE, verifier: 'nomic-embed-text' } });
+    const chosen = await postJson(`${target.url}/v1/chat/completions`, { model: 'rlm/nomic-embed-text', stream: true, messages: question });
+    expect(chosen.status).toBe(400);
+    expect((chosen.json() as ErrorBody).error).toMatchObject({ param: 'model', code: 'model_cannot_chat' });
+    const configured = await postJson(`${target.url}/v1/chat/completions`, { model: 'embedder', stream: true, messages: question });
+    expect(configured.status).toBe(500);
+    expect((configured.json() as ErrorBody).error).toMatchObject({ code: 'profile_model_cannot_chat', message: expect.stringContaining('nomic-embed-text') });
+  });
+
   it('a profile grounded in an index that does not exist says how to build it', async () => {
     const target = await start({ rlm: { ...PROFILE, index: 'docs' } });
     const response = await postJson(`${target.url}/v1/chat/completions`, { model: 'rlm', stream: true, messages: question });
