@@ -3,25 +3,9 @@ import { DEFAULT_STAGE_OPTIONS } from '../../src/orchestrator/profile-config.js'
 import { deriveDefaultProfile, isChatModel, parseParameterSize } from '../../src/orchestrator/tiering.js';
 import { ConfigError } from '../../src/server/config.js';
 import type { OllamaTagModel } from '../../src/types/ollama.js';
+import { tagModel } from '../support/tag-model.js';
 
-function model(name: string, parameterSize: string, extra: { family?: string; capabilities?: string[] } = {}): OllamaTagModel {
-  return {
-    name,
-    model: name,
-    modified_at: '2025-01-01T00:00:00Z',
-    size: 1,
-    digest: 'd',
-    details: {
-      parent_model: '',
-      format: 'gguf',
-      family: extra.family ?? 'llama',
-      families: null,
-      parameter_size: parameterSize,
-      quantization_level: 'Q4_K_M',
-    },
-    ...(extra.capabilities === undefined ? {} : { capabilities: extra.capabilities }),
-  };
-}
+const model = tagModel;
 
 const tiers = (models: OllamaTagModel[]) => {
   const { profile } = deriveDefaultProfile(models);

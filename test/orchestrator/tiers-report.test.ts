@@ -2,25 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/orchestrator/profile-config.js';
 import { deriveDefaultProfile } from '../../src/orchestrator/tiering.js';
 import { formatTiersReport } from '../../src/orchestrator/tiers-report.js';
-import type { OllamaTagModel } from '../../src/types/ollama.js';
+import { tagModel } from '../support/tag-model.js';
 
-function model(name: string, parameterSize: string): OllamaTagModel {
-  return {
-    name,
-    model: name,
-    modified_at: '2025-01-01T00:00:00Z',
-    size: 1,
-    digest: 'd',
-    details: {
-      parent_model: '',
-      format: 'gguf',
-      family: 'llama',
-      families: null,
-      parameter_size: parameterSize,
-      quantization_level: 'Q4_K_M',
-    },
-  };
-}
+const model = tagModel;
 
 describe('formatTiersReport', () => {
   it('shows the source, each tier, the policies and the reasons', () => {

@@ -76,8 +76,7 @@ export async function handleChat(exchange: Exchange, core: SimulatorCore): Promi
   const body = decoded.value;
   const common = readCommonFields(body);
   if (!common.ok) return sendError(response, 400, common.message);
-  const think = { value: common.value.think };
-  const keepAlive = { value: common.value.keepAlive };
+  const { think, keepAlive } = common.value;
 
   const requested = typeof body.model === 'string' ? body.model : '';
   if (requested.trim() === '') return sendError(response, 400, 'model is required');
@@ -93,7 +92,7 @@ export async function handleChat(exchange: Exchange, core: SimulatorCore): Promi
     done: true,
     done_reason: reason,
   });
-  if (messages.length === 0 && keepAlive.value === 0) {
+  if (messages.length === 0 && keepAlive === 0) {
     return deliver(exchange, statusAnswer(statusLine('unload'), core.currentFault()));
   }
 
@@ -103,7 +102,7 @@ export async function handleChat(exchange: Exchange, core: SimulatorCore): Promi
   if (tools.length > 0 && !capabilities.includes('tools')) {
     return sendError(response, 400, `${model.qualified} does not support tools`);
   }
-  const thinkRequested = think.value !== undefined && think.value !== false;
+  const thinkRequested = think !== undefined && think !== false;
   if (thinkRequested && !capabilities.includes('thinking')) {
     return sendError(response, 400, `${goQuote(requested)} does not support thinking`);
   }
@@ -118,7 +117,7 @@ export async function handleChat(exchange: Exchange, core: SimulatorCore): Promi
   const turn = planTurn(
     reply,
     {
-      think: think.value !== false,
+      think: think !== false,
       numPredict: options.value.numPredict,
       stop: options.value.stop,
       promptEvalCount: countMessageTokens(messages),

@@ -69,8 +69,7 @@ export async function handleGenerate(exchange: Exchange, core: SimulatorCore): P
   const body = decoded.value;
   const common = readCommonFields(body);
   if (!common.ok) return sendError(response, 400, common.message);
-  const think = { value: common.value.think };
-  const keepAlive = { value: common.value.keepAlive };
+  const { think, keepAlive } = common.value;
 
   // Unlike chat, a missing model is a lookup failure here: 404 "model '' not found".
   const requested = text(body.model);
@@ -92,7 +91,7 @@ export async function handleGenerate(exchange: Exchange, core: SimulatorCore): P
     done: true,
     done_reason: reason,
   });
-  if (prompt === '' && keepAlive.value === 0) {
+  if (prompt === '' && keepAlive === 0) {
     return deliver(exchange, statusAnswer(statusLine('unload'), core.currentFault()));
   }
 
@@ -103,7 +102,7 @@ export async function handleGenerate(exchange: Exchange, core: SimulatorCore): P
   if (suffix !== '' && !capabilities.includes('insert')) {
     return sendError(response, 400, `${model.qualified} does not support insert`);
   }
-  if (think.value !== undefined && think.value !== false && !capabilities.includes('thinking')) {
+  if (think !== undefined && think !== false && !capabilities.includes('thinking')) {
     return sendError(response, 400, `${goQuote(requested)} does not support thinking`);
   }
 
@@ -119,7 +118,7 @@ export async function handleGenerate(exchange: Exchange, core: SimulatorCore): P
   const turn = planTurn(
     reply,
     {
-      think: think.value !== false,
+      think: think !== false,
       numPredict: options.value.numPredict,
       stop: options.value.stop,
       promptEvalCount,
