@@ -5,7 +5,7 @@
  * the answer as content deltas, the finish chunk (carrying the same `rlm` object), usage, [DONE].
  */
 import type { ServerResponse } from 'node:http';
-import type { PipelineResult, RunSummary } from '../orchestrator/types.js';
+import type { PipelineResult, RunSummary } from '../orchestrator/loop/types.js';
 import type { RequestContext } from '../server/context.js';
 import { sendJson } from '../server/error-response.js';
 import type { OllamaChatResponse } from '../types/ollama.js';

@@ -1,5 +1,5 @@
 /** GET /v1/rlm/runs (recent runs, newest first, paged) and GET /v1/rlm/runs/{id} (one run with its attempts). */
-import { summarizeRun } from '../orchestrator/run-summary.js';
+import { summarizeRun } from '../orchestrator/loop/run-summary.js';
 import type { RequestContext } from '../server/context.js';
 import { sendJson } from '../server/error-response.js';
 import { InvalidRequestError, NotFoundError } from '../utils/errors.js';

@@ -4,7 +4,7 @@
  * keeps only the answer. Exit 0 approved, 3 answered but not approved, 1 failed, 130 on Ctrl-C.
  */
 import { parseChatRequest } from '../api/chat-request.js';
-import type { ProgressEvent, RunSummary } from '../orchestrator/types.js';
+import type { ProgressEvent, RunSummary } from '../orchestrator/loop/types.js';
 import type { AppDeps } from '../server/context.js';
 import type { Profile } from '../types/profile.js';
 import { RlmError } from '../utils/errors.js';

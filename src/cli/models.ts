@@ -2,8 +2,8 @@
  * `rlm models`: the profiles in force (from rlm.config.json, or derived from what Ollama has, with
  * the reasons), the models Ollama has installed, and any model a profile names that is missing.
  */
-import { formatTiersReport } from '../orchestrator/tiers-report.js';
-import { parseParameterSize } from '../orchestrator/tiering.js';
+import { formatTiersReport } from '../orchestrator/profiles/tiers-report.js';
+import { parseParameterSize } from '../orchestrator/profiles/tiering.js';
 import type { AppDeps } from '../server/context.js';
 import type { OllamaTagModel } from '../types/ollama.js';
 import type { Profile } from '../types/profile.js';

@@ -1,6 +1,6 @@
 /** `rlm runs [--limit N] [--before RUN_ID]`: recent runs, newest first, a page at a time. */
 import { join } from 'node:path';
-import { summarizeRun } from '../orchestrator/run-summary.js';
+import { summarizeRun } from '../orchestrator/loop/run-summary.js';
 import type { RunTrace } from '../types/attempt.js';
 import type { CliIo } from './io.js';
 import { openApp } from './open-app.js';

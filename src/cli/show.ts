@@ -1,5 +1,5 @@
 /** `rlm show <run-id>`: one run as recorded: what was asked, every attempt in order, the answer and the verdict. */
-import { summarizeRun } from '../orchestrator/run-summary.js';
+import { summarizeRun } from '../orchestrator/loop/run-summary.js';
 import type { AttemptRecord, RunTrace } from '../types/attempt.js';
 import type { CliIo } from './io.js';
 import { openApp } from './open-app.js';

@@ -2,8 +2,8 @@
  * How runs and their attempts read in the terminal (`rlm ask`'s timeline, `rlm runs`, `rlm show`):
  * pure functions from records to text, so every command says the same thing the same way.
  */
-import { lastUserText } from '../orchestrator/conversation-text.js';
-import type { RunSummary } from '../orchestrator/types.js';
+import { lastUserText } from '../orchestrator/loop/conversation-text.js';
+import type { RunSummary } from '../orchestrator/loop/types.js';
 import type { AttemptRecord, RunHeader } from '../types/attempt.js';
 import type { OpenAIChatMessage } from '../types/openai.js';
 

@@ -4,7 +4,7 @@ import type { ModelCatalog } from '../llm/model-catalog.js';
 import type { EmbeddingCache } from '../index/embedding-cache.js';
 import type { Retrieval } from '../index/retrieval.js';
 import type { OllamaClient } from '../llm/ollama-client.js';
-import type { PipelineService } from '../orchestrator/pipeline-service.js';
+import type { PipelineService } from '../orchestrator/service/pipeline-service.js';
 import type { ServerConfig } from '../types/config.js';
 import type { Logger } from '../utils/logger.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runDeterministicChecks, type CheckContext, type CheckResult, type Draft } from '../../src/orchestrator/checks.js';
+import { runDeterministicChecks, type CheckContext, type CheckResult, type Draft } from '../../src/orchestrator/checks/checks.js';
 import type { OpenAIToolDefinition } from '../../src/types/openai.js';
 
 const draft = (content: string, toolCalls: Draft['toolCalls'] = []): Draft => ({ content, toolCalls });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIDENCE_CONSTANTS, computeConfidence, findAnswerAttempt } from '../../src/orchestrator/confidence.js';
+import { CONFIDENCE_CONSTANTS, computeConfidence, findAnswerAttempt } from '../../src/orchestrator/loop/confidence.js';
 import type { AttemptRecord, Stage, Verdict } from '../../src/types/attempt.js';
 
 /** Builds a run's attempts in order; each helper returns the attempt's id for later parents. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateJsonSchema, type SchemaIssue } from '../../src/orchestrator/json-schema.js';
+import { validateJsonSchema, type SchemaIssue } from '../../src/orchestrator/checks/json-schema.js';
 
 const messages = (issues: SchemaIssue[]) => issues.map((issue) => `${issue.path}: ${issue.message}`);
 const check = (value: unknown, schema: unknown) => messages(validateJsonSchema(value, schema));

@@ -8,7 +8,7 @@ import {
   DEFAULT_STAGE_OPTIONS,
   loadRlmConfig,
   parseRlmConfig,
-} from '../../src/orchestrator/profile-config.js';
+} from '../../src/orchestrator/profiles/profile-config.js';
 import { ConfigError } from '../../src/server/config.js';
 import type { OllamaTagModel } from '../../src/types/ollama.js';
 import type { Profile } from '../../src/types/profile.js';

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { newRunId, runIdDate } from '../../src/orchestrator/run-id.js';
+import { newRunId, runIdDate } from '../../src/orchestrator/service/run-id.js';
 
 const NOW = Date.UTC(2026, 10, 24, 1, 33, 42, 987);
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { canRevise, nextTier, tierModel } from '../../src/orchestrator/escalate.js';
-import { parsePlan, planDecision } from '../../src/orchestrator/plan.js';
-import { stripThinking } from '../../src/orchestrator/stage-call.js';
-import { parseVerdict, verdictTokenProbability } from '../../src/orchestrator/verify.js';
+import { canRevise, nextTier, tierModel } from '../../src/orchestrator/loop/escalate.js';
+import { parsePlan, planDecision } from '../../src/orchestrator/loop/plan.js';
+import { stripThinking } from '../../src/orchestrator/loop/stage-call.js';
+import { parseVerdict, verdictTokenProbability } from '../../src/orchestrator/loop/verify.js';
 import type { OpenAIChatCompletionRequest } from '../../src/types/openai.js';
 import type { Profile } from '../../src/types/profile.js';
 

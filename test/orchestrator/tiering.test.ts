@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STAGE_OPTIONS } from '../../src/orchestrator/profile-config.js';
-import { deriveDefaultProfile, isChatModel, parseParameterSize } from '../../src/orchestrator/tiering.js';
+import { DEFAULT_STAGE_OPTIONS } from '../../src/orchestrator/profiles/profile-config.js';
+import { deriveDefaultProfile, isChatModel, parseParameterSize } from '../../src/orchestrator/profiles/tiering.js';
 import { ConfigError } from '../../src/server/config.js';
 import type { OllamaTagModel } from '../../src/types/ollama.js';
 import { tagModel } from '../support/tag-model.js';

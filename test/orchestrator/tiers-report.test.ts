@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS } from '../../src/orchestrator/profile-config.js';
-import { deriveDefaultProfile } from '../../src/orchestrator/tiering.js';
-import { formatTiersReport } from '../../src/orchestrator/tiers-report.js';
+import { DEFAULT_SETTINGS } from '../../src/orchestrator/profiles/profile-config.js';
+import { deriveDefaultProfile } from '../../src/orchestrator/profiles/tiering.js';
+import { formatTiersReport } from '../../src/orchestrator/profiles/tiers-report.js';
 import { tagModel } from '../support/tag-model.js';
 
 const model = tagModel;

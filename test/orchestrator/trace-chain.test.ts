@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { recordHash, sealAttempt, sealHeader, verifyChain } from '../../src/orchestrator/trace-chain.js';
+import { recordHash, sealAttempt, sealHeader, verifyChain } from '../../src/orchestrator/traces/trace-chain.js';
 import { canonicalJson, sha256Hex } from '../../src/utils/hash.js';
 import type { AttemptRecord, RunHeader, TraceRecord } from '../../src/types/attempt.js';
 

@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newRunId } from '../../src/orchestrator/run-id.js';
-import { createTraceStore, defaultDataDir, readTraceFile } from '../../src/orchestrator/trace-store.js';
-import type { TraceStore } from '../../src/orchestrator/trace-store.js';
+import { newRunId } from '../../src/orchestrator/service/run-id.js';
+import { createTraceStore, defaultDataDir, readTraceFile } from '../../src/orchestrator/traces/trace-store.js';
+import type { TraceStore } from '../../src/orchestrator/traces/trace-store.js';
 import { hashJson } from '../../src/utils/hash.js';
 import type { AttemptRecord, RunHeader } from '../../src/types/attempt.js';
 

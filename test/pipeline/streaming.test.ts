@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runIdDate } from '../../src/orchestrator/run-id.js';
+import { runIdDate } from '../../src/orchestrator/service/run-id.js';
 import { postJson, sseEvents, startStack, type Stack, type StackOptions } from '../support/stack.js';
 import { APPROVED, planReply, rejected, stagedScript, stageLog } from '../support/staged-script.js';
 

@@ -3,9 +3,9 @@
  * message become numbered context for the plan, the draft and the verdict, and the attempt records
  * which chunks were used, with their scores.
  */
-import type { SearchHit } from '../types/retrieval.js';
-import { hashJson, sha256Hex } from '../utils/hash.js';
-import { startTimer } from '../utils/timer.js';
+import type { SearchHit } from '../../types/retrieval.js';
+import { hashJson, sha256Hex } from '../../utils/hash.js';
+import { startTimer } from '../../utils/timer.js';
 import { lastUserText } from './conversation-text.js';
 import { noModelCall, record, type RunContext } from './run-context.js';
 

@@ -4,8 +4,8 @@
  * removing, inserting or reordering a record is detectable. Sealing returns deep-frozen plain-JSON
  * copies: what is hashed is exactly what is written and later read back.
  */
-import { canonicalJson, hashJson } from '../utils/hash.js';
-import type { AttemptRecord, RunHeader, TraceRecord } from '../types/attempt.js';
+import { canonicalJson, hashJson } from '../../utils/hash.js';
+import type { AttemptRecord, RunHeader, TraceRecord } from '../../types/attempt.js';
 
 export interface ChainProblem {
   runId: string;

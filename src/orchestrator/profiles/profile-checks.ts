@@ -3,10 +3,10 @@
  * every model it names is installed, its generators can call tools when the request offers them,
  * and the index it is grounded in exists.
  */
-import { listIndexes } from '../index/index-store.js';
-import type { ModelCatalog } from '../llm/model-catalog.js';
-import type { Profile } from '../types/profile.js';
-import { InvalidRequestError, RlmError } from '../utils/errors.js';
+import { listIndexes } from '../../index/index-store.js';
+import type { ModelCatalog } from '../../llm/model-catalog.js';
+import type { Profile } from '../../types/profile.js';
+import { InvalidRequestError, RlmError } from '../../utils/errors.js';
 
 export interface ProfileNeeds {
   /** The request offers tools, so the drafting models must support them. */

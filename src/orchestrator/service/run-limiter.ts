@@ -3,7 +3,7 @@
  * the queue is full the answer is 429 with Retry-After, so a client backs off instead of piling
  * more work on a laptop's models. A waiting client that goes away leaves the queue at once.
  */
-import { RlmError } from '../utils/errors.js';
+import { RlmError } from '../../utils/errors.js';
 
 export class RunQueueFullError extends RlmError {
   constructor(running: number, queued: number, retryAfterSeconds: number) {

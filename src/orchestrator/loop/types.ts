@@ -1,14 +1,14 @@
 /** The pipeline's working contracts: what a run is given, what it may touch, what it returns. */
-import type { Retrieval } from '../index/retrieval.js';
-import type { ModelCatalog } from '../llm/model-catalog.js';
-import type { OllamaClient } from '../llm/ollama-client.js';
-import type { PromptSet } from '../prompts/load.js';
-import type { AttemptRecord, RunTrace } from '../types/attempt.js';
-import type { OpenAIChatCompletionRequest } from '../types/openai.js';
-import type { Profile } from '../types/profile.js';
-import type { Logger } from '../utils/logger.js';
-import type { CallCache } from './call-cache.js';
-import type { TraceStore } from './trace-store.js';
+import type { Retrieval } from '../../index/retrieval.js';
+import type { ModelCatalog } from '../../llm/model-catalog.js';
+import type { OllamaClient } from '../../llm/ollama-client.js';
+import type { PromptSet } from '../../prompts/load.js';
+import type { AttemptRecord, RunTrace } from '../../types/attempt.js';
+import type { OpenAIChatCompletionRequest } from '../../types/openai.js';
+import type { Profile } from '../../types/profile.js';
+import type { Logger } from '../../utils/logger.js';
+import type { CallCache } from '../service/call-cache.js';
+import type { TraceStore } from '../traces/trace-store.js';
 
 /** The world a run touches, injected so tests run with fakes and fixed clocks. */
 export interface PipelineDeps {

@@ -1,5 +1,5 @@
 /** Everything a client is told about a run, derived from its attempts alone. */
-import type { RunTrace } from '../types/attempt.js';
+import type { RunTrace } from '../../types/attempt.js';
 import { computeConfidence, findAnswerAttempt } from './confidence.js';
 import type { RunSummary } from './types.js';
 

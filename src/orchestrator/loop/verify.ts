@@ -4,12 +4,12 @@
  * `{"verdict": "APPROVED" | "REJECTED", "issues": [...]}` through a JSON-schema format, judged
  * against the plan's checks. Anything unreadable counts as REJECTED (fail closed).
  */
-import type { AttemptRecord, Verdict } from '../types/attempt.js';
-import type { OllamaLogprob } from '../types/ollama.js';
-import { hashJson } from '../utils/hash.js';
-import { runDeterministicChecks } from './checks.js';
+import type { AttemptRecord, Verdict } from '../../types/attempt.js';
+import type { OllamaLogprob } from '../../types/ollama.js';
+import { hashJson } from '../../utils/hash.js';
+import { runDeterministicChecks } from '../checks/checks.js';
 import { conversationText, draftText, numbered } from './conversation-text.js';
-import type { Draft } from './checks.js';
+import type { Draft } from '../checks/checks.js';
 import type { Plan } from './plan.js';
 import { noModelCall, record, type RunContext } from './run-context.js';
 import { callStage } from './stage-call.js';

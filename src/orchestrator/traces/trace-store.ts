@@ -8,10 +8,10 @@ import { mkdir, open, readFile, readdir, rm, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { runIdDate } from './run-id.js';
+import { runIdDate } from '../service/run-id.js';
 import { sealAttempt, sealHeader, verifyChain } from './trace-chain.js';
-import type { AttemptRecord, RunHeader, RunTrace, TraceRecord } from '../types/attempt.js';
-import { errorCode, syncDirectory, writeAll } from '../utils/durable-file.js';
+import type { AttemptRecord, RunHeader, RunTrace, TraceRecord } from '../../types/attempt.js';
+import { errorCode, syncDirectory, writeAll } from '../../utils/durable-file.js';
 import { parseTraceLines, readTraceFile } from './trace-file.js';
 
 export { readTraceFile };

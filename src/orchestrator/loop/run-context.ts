@@ -1,6 +1,6 @@
 /** A run in progress: its request, its deps, the writer its attempts go to, and its progress sink. */
-import type { AttemptRecord } from '../types/attempt.js';
-import type { RunWriter } from './trace-store.js';
+import type { AttemptRecord } from '../../types/attempt.js';
+import type { RunWriter } from '../traces/trace-store.js';
 import { progressText } from './progress.js';
 import type { PipelineDeps, PipelineRequest } from './types.js';
 

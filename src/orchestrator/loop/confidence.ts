@@ -22,7 +22,7 @@
  * that recorded no verdict: neither is an approval, and neither is a judgement by the verifier of
  * how wrong the draft is.
  */
-import type { AttemptRecord } from '../types/attempt.js';
+import type { AttemptRecord } from '../../types/attempt.js';
 
 export const CONFIDENCE_CONSTANTS = Object.freeze({
   /** The verifier's confidence in its verdict when Ollama returned no logprobs. */

@@ -2,8 +2,8 @@
  * Escalation policy as plain predicates over the profile and the attempts, so the loop reads as
  * the policy and the policy can be tested without a model.
  */
-import type { AttemptRecord } from '../types/attempt.js';
-import type { Profile } from '../types/profile.js';
+import type { AttemptRecord } from '../../types/attempt.js';
+import type { Profile } from '../../types/profile.js';
 
 /** Tier 0 is the profile's generator; tier n ≥ 1 is ladder[n - 1]. */
 export function tierModel(profile: Profile, tier: number): string {

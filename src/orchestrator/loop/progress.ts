@@ -1,5 +1,5 @@
 /** The one-line progress text for each attempt ("verify: REJECTED, 2 issues"), or nothing for quiet ones. */
-import type { AttemptRecord } from '../types/attempt.js';
+import type { AttemptRecord } from '../../types/attempt.js';
 
 export function progressText(attempt: AttemptRecord): string | undefined {
   const model = attempt.model ?? '';

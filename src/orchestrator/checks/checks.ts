@@ -7,8 +7,8 @@
  * Nothing here executes the draft's code: JavaScript blocks are compiled, never run.
  */
 import { Script } from 'node:vm';
-import type { DraftToolCall } from '../types/attempt.js';
-import type { OpenAIResponseFormat, OpenAIToolDefinition } from '../types/openai.js';
+import type { DraftToolCall } from '../../types/attempt.js';
+import type { OpenAIResponseFormat, OpenAIToolDefinition } from '../../types/openai.js';
 import { validateJsonSchema } from './json-schema.js';
 
 export interface Draft {

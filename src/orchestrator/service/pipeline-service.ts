@@ -3,22 +3,22 @@
  * the profiles in force (from rlm.config.json, or derived from what Ollama has installed), the
  * limit on runs in flight, the call cache, the trace store, and running one request.
  */
-import type { Retrieval } from '../index/retrieval.js';
-import type { ModelCatalog } from '../llm/model-catalog.js';
-import type { OllamaClient } from '../llm/ollama-client.js';
-import type { PromptSet } from '../prompts/load.js';
-import type { Profile, RlmConfigFile } from '../types/profile.js';
-import { InvalidRequestError, NotFoundError, RlmError } from '../utils/errors.js';
-import type { Logger } from '../utils/logger.js';
+import type { Retrieval } from '../../index/retrieval.js';
+import type { ModelCatalog } from '../../llm/model-catalog.js';
+import type { OllamaClient } from '../../llm/ollama-client.js';
+import type { PromptSet } from '../../prompts/load.js';
+import type { Profile, RlmConfigFile } from '../../types/profile.js';
+import { InvalidRequestError, NotFoundError, RlmError } from '../../utils/errors.js';
+import type { Logger } from '../../utils/logger.js';
 import { createCallCache, type CallCache } from './call-cache.js';
-import { runPipeline } from './loop.js';
-import { DEFAULT_PROFILE_NAME, DEFAULT_SETTINGS, DERIVED_SOURCE } from './profile-config.js';
-import { checkProfile, type ProfileNeeds } from './profile-checks.js';
+import { runPipeline } from '../loop/loop.js';
+import { DEFAULT_PROFILE_NAME, DEFAULT_SETTINGS, DERIVED_SOURCE } from '../profiles/profile-config.js';
+import { checkProfile, type ProfileNeeds } from '../profiles/profile-checks.js';
 import { newRunId } from './run-id.js';
 import { createRunLimiter, type RunLimiter } from './run-limiter.js';
-import { deriveDefaultProfile, isChatModel } from './tiering.js';
-import { createTraceStore, type TraceStore } from './trace-store.js';
-import type { PipelineRequest, PipelineResult } from './types.js';
+import { deriveDefaultProfile, isChatModel } from '../profiles/tiering.js';
+import { createTraceStore, type TraceStore } from '../traces/trace-store.js';
+import type { PipelineRequest, PipelineResult } from '../loop/types.js';
 
 /** `rlm/<ollama-model>`: the default profile with that model as its generator. */
 export const VIRTUAL_PREFIX = 'rlm/';

@@ -4,13 +4,13 @@
  * `<think>` block so no chain of thought leaks into drafts, and appends the frozen attempt —
  * failed calls included — before returning.
  */
-import type { Prompt } from '../prompts/load.js';
-import type { AttemptRecord, DraftToolCall, Stage, Verdict } from '../types/attempt.js';
-import type { OllamaChatRequest, OllamaFormat, OllamaLogprob, OllamaMessage, OllamaToolDefinition } from '../types/ollama.js';
-import type { StageOptions } from '../types/profile.js';
-import { hashJson } from '../utils/hash.js';
-import { startTimer } from '../utils/timer.js';
-import { isDeterministic, type CachedCall } from './call-cache.js';
+import type { Prompt } from '../../prompts/load.js';
+import type { AttemptRecord, DraftToolCall, Stage, Verdict } from '../../types/attempt.js';
+import type { OllamaChatRequest, OllamaFormat, OllamaLogprob, OllamaMessage, OllamaToolDefinition } from '../../types/ollama.js';
+import type { StageOptions } from '../../types/profile.js';
+import { hashJson } from '../../utils/hash.js';
+import { startTimer } from '../../utils/timer.js';
+import { isDeterministic, type CachedCall } from '../service/call-cache.js';
 import { record, type RunContext } from './run-context.js';
 
 export interface StageCall {

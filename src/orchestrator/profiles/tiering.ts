@@ -3,9 +3,9 @@
  * before anyone writes rlm.config.json. Small models are cheap to run often (planning, and a verdict
  * on every draft); the largest is kept back for the requests the others cannot get approved.
  */
-import { ConfigError } from '../server/config.js';
-import type { OllamaTagModel } from '../types/ollama.js';
-import type { Profile } from '../types/profile.js';
+import { ConfigError } from '../../server/config.js';
+import type { OllamaTagModel } from '../../types/ollama.js';
+import type { Profile } from '../../types/profile.js';
 import { DEFAULT_PROFILE_NAME, DEFAULT_PROFILE_POLICIES, DEFAULT_RETRIEVAL_K, DEFAULT_STAGE_OPTIONS } from './profile-config.js';
 
 export interface ModelSize {

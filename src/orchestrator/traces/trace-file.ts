@@ -1,5 +1,5 @@
 /** Reading a trace file's text (pure): its records, a torn last line, and damaged lines. */
-import type { TraceRecord } from '../types/attempt.js';
+import type { TraceRecord } from '../../types/attempt.js';
 
 /**
  * The records of a trace file's text. The last line may be torn by a crash mid-write: if it is not

@@ -2,8 +2,8 @@
  * The conversation as plain text for prompts that judge or revise an answer (the verifier and the
  * reviser read it; the generator gets the real messages). Deterministic: same messages, same text.
  */
-import type { OpenAIChatMessage } from '../types/openai.js';
-import type { DraftToolCall } from '../types/attempt.js';
+import type { OpenAIChatMessage } from '../../types/openai.js';
+import type { DraftToolCall } from '../../types/attempt.js';
 
 export function conversationText(messages: readonly OpenAIChatMessage[]): string {
   return messages

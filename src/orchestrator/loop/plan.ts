@@ -3,8 +3,8 @@
  * apply — never the answer. Its output is constrained by a JSON schema so tiny models stay in form;
  * an unreadable plan is recorded and the run goes on without one.
  */
-import type { OpenAIChatCompletionRequest } from '../types/openai.js';
-import type { PlanPolicy } from '../types/profile.js';
+import type { OpenAIChatCompletionRequest } from '../../types/openai.js';
+import type { PlanPolicy } from '../../types/profile.js';
 import { conversationText, lastUserText } from './conversation-text.js';
 import { noModelCall, record, type RunContext } from './run-context.js';
 import { callStage } from './stage-call.js';

@@ -2,7 +2,7 @@
  * What `rlm models` prints: where the profiles came from, which model does what in each, the order a
  * hard request escalates in, and, for a derived profile, why each model got its role.
  */
-import type { Profile, RlmConfigFile } from '../types/profile.js';
+import type { Profile, RlmConfigFile } from '../../types/profile.js';
 import { DERIVED_SOURCE } from './profile-config.js';
 
 /** Label column width, so the model names line up. */

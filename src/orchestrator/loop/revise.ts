@@ -3,10 +3,10 @@
  * and changes only what the issues require. A revision identical to its draft is a failed revision:
  * it is recorded as such and not verified again (the same draft would get the same verdict).
  */
-import { toOllamaChatRequest } from '../api/chat-request.js';
-import type { AttemptRecord } from '../types/attempt.js';
+import { toOllamaChatRequest } from '../../api/chat-request.js';
+import type { AttemptRecord } from '../../types/attempt.js';
 import { bulleted, conversationText, draftText } from './conversation-text.js';
-import type { Draft } from './checks.js';
+import type { Draft } from '../checks/checks.js';
 import type { RunContext } from './run-context.js';
 import { callStage } from './stage-call.js';
 

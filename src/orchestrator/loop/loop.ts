@@ -3,9 +3,9 @@
  * Pseudocode and every policy knob: docs/pipeline.md. The run's answer, approval and confidence
  * are derived from its attempts afterwards (run-summary.ts), never kept on the side.
  */
-import { ClientAbortedError, RlmError } from '../utils/errors.js';
-import { hashJson } from '../utils/hash.js';
-import type { AttemptRecord } from '../types/attempt.js';
+import { ClientAbortedError, RlmError } from '../../utils/errors.js';
+import { hashJson } from '../../utils/hash.js';
+import type { AttemptRecord } from '../../types/attempt.js';
 import { bestDraft, canRevise, nextTier, tierModel } from './escalate.js';
 import { generateDraft } from './generate.js';
 import { planStage } from './plan.js';

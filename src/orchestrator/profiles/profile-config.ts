@@ -38,9 +38,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ConfigError } from '../server/config.js';
-import type { OllamaTagModel } from '../types/ollama.js';
-import type { ExhaustedPolicy, PipelineSettings, PlanPolicy, Profile, RlmConfigFile, StageName, StageOptions } from '../types/profile.js';
+import { ConfigError } from '../../server/config.js';
+import type { OllamaTagModel } from '../../types/ollama.js';
+import type { ExhaustedPolicy, PipelineSettings, PlanPolicy, Profile, RlmConfigFile, StageName, StageOptions } from '../../types/profile.js';
 import { Checker, closest, describe, isJsonObject, type JsonObject } from './config-checker.js';
 import { deriveDefaultProfile } from './tiering.js';
 
