@@ -1,7 +1,9 @@
 /** The `rlm` command as a user runs it: a real process, real signals. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
 import { startSimulator } from './simulator/index.js';
@@ -53,6 +55,36 @@ describe('rlm CLI', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('RLM_PORT');
     expect(stderr).toContain('RLM_LOG_LEVEL');
+  });
+
+  it.runIf(process.platform !== 'win32')('serve makes a data directory that others could read private, and says so', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rlm-cli-data-'));
+    const today = new Date().toISOString().slice(0, 10); // a day retention keeps
+    mkdirSync(join(dataDir, 'runs', today), { recursive: true });
+    writeFileSync(join(dataDir, 'runs', today, 'run.jsonl'), '{}\n');
+    chmodSync(dataDir, 0o755);
+    chmodSync(join(dataDir, 'runs'), 0o755);
+    chmodSync(join(dataDir, 'runs', today), 0o755);
+    chmodSync(join(dataDir, 'runs', today, 'run.jsonl'), 0o644);
+    const simulator = await startSimulator();
+    const child = rlm(['serve', '--port', '0'], { OLLAMA_HOST: simulator.url, RLM_DATA_DIR: dataDir });
+    try {
+      let stderr = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stderr!.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (stderr.includes('"event":"listening"')) resolve();
+        });
+        child.once('exit', () => reject(new Error(`exited early: ${stderr}`)));
+      });
+      expect(stderr).toMatch(/"event":"data_dir_tightened".*"paths":4/);
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+      expect(statSync(join(dataDir, 'runs', today, 'run.jsonl')).mode & 0o777).toBe(0o600);
+    } finally {
+      child.kill('SIGKILL');
+      await simulator.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('serve starts, answers, and stops cleanly on SIGINT', async () => {

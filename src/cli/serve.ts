@@ -3,6 +3,7 @@ import { resolveConfig } from '../server/config.js';
 import { startServer } from '../server/app.js';
 import type { AppDeps } from '../server/context.js';
 import type { CliIo } from './io.js';
+import { tightenTree } from '../utils/private-files.js';
 
 export async function serveCommand(flags: Map<string, string>, io: CliIo): Promise<number> {
   const config = resolveConfig(flags, io.env);
@@ -27,9 +28,17 @@ export async function serveCommand(flags: Map<string, string>, io: CliIo): Promi
     io.onSignal('SIGTERM', stop);
   });
 
+  await tightenDataDirectory(running.app);
   logger.info('listening', { url: running.url, ollama: config.ollamaUrl, api_key: config.apiKey !== undefined });
   await probeBackend(running.app);
   return stopped;
+}
+
+/** Traces and indexes hold prompts, answers and file contents: what an older rlm left readable to others is narrowed, and said. */
+async function tightenDataDirectory(app: AppDeps): Promise<void> {
+  const { tightened, failed } = await tightenTree(app.config.dataDir);
+  if (tightened > 0) app.logger.warn('data_dir_tightened', { data_dir: app.config.dataDir, paths: tightened, advice: 'traces and indexes are now readable by you alone (0700 directories, 0600 files)' });
+  for (const problem of failed.slice(0, 5)) app.logger.warn('data_dir_not_private', { path: problem.path, error: problem.error, advice: 'fix its owner or mode by hand: other users may read it' });
 }
 
 /**

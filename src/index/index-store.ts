@@ -22,6 +22,7 @@ import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { ChunkRecord, IndexManifest, LoadedIndex } from '../types/retrieval.js';
 import { errorCode, syncDirectory, writeAll } from '../utils/durable-file.js';
+import { makePrivateDirectory, PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE } from '../utils/private-files.js';
 import { CHUNKS_FILE, FORMAT_VERSION, MANIFEST_FILE, parseChunks, parseManifest, VECTORS_FILE } from './index-format.js';
 
 const INDEX_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -127,10 +128,10 @@ export async function listIndexes(dataDir: string): Promise<IndexManifest[]> {
 async function buildAndSwap(target: string, index: LoadedIndex): Promise<void> {
   const parent = dirname(target);
   const name = index.manifest.name;
-  const created = await mkdir(parent, { recursive: true });
+  const created = await makePrivateDirectory(parent);
   if (created !== undefined) await syncDirectory(dirname(parent));
   const temp = join(parent, `.${name}${TEMP_MARKER}${randomBytes(8).toString('hex')}`);
-  await mkdir(temp);
+  await mkdir(temp, { mode: PRIVATE_DIRECTORY_MODE });
   try {
     await writeDurably(join(temp, VECTORS_FILE), [vectorBytes(index.vectors)]);
     await writeDurably(join(temp, CHUNKS_FILE), chunkLines(index.chunks));
@@ -179,7 +180,7 @@ function vectorBytes(vectors: Float32Array): Uint8Array {
 
 /** Writes the parts in order and fsyncs, so the file is complete on disk before any rename exposes it. */
 async function writeDurably(path: string, parts: Iterable<Uint8Array>): Promise<void> {
-  const handle = await open(path, 'wx');
+  const handle = await open(path, 'wx', PRIVATE_FILE_MODE);
   try {
     for (const part of parts) await writeAll(handle, part);
     await handle.sync();

@@ -4,7 +4,7 @@
  * most one torn last line, which readers skip. The day directory comes from the run id, so listing
  * newest first is a walk over sorted names that reads only the files on the page.
  */
-import { mkdir, open, readFile, readdir, rm, unlink } from 'node:fs/promises';
+import { open, readFile, readdir, rm, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { runIdDate } from '../service/run-id.js';
 import { sealAttempt, sealHeader, verifyChain } from './trace-chain.js';
 import type { AttemptRecord, RunHeader, RunTrace, TraceRecord } from '../../types/attempt.js';
 import { errorCode, syncDirectory, writeAll } from '../../utils/durable-file.js';
+import { makePrivateDirectory, PRIVATE_FILE_MODE } from '../../utils/private-files.js';
 import { parseTraceLines, readTraceFile } from './trace-file.js';
 
 export { readTraceFile };
@@ -95,10 +96,10 @@ async function startRun(runsDir: string, fields: HeaderFields): Promise<RunWrite
   if (day === undefined) throw new TypeError(`Cannot store run ${JSON.stringify(fields.runId)}: not a run id (make one with newRunId).`);
   const header = sealHeader(fields);
   const directory = join(runsDir, day);
-  await mkdir(directory, { recursive: true });
+  await makePrivateDirectory(directory);
   const path = join(directory, `${header.runId}${TRACE_SUFFIX}`);
   // 'ax': append-only, and fail if the file exists, so two runs can never write into one chain.
-  const handle = await open(path, 'ax');
+  const handle = await open(path, 'ax', PRIVATE_FILE_MODE);
   try {
     await writeLine(handle, header);
   } catch (error) {
