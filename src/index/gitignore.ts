@@ -1,11 +1,13 @@
 /**
- * A .gitignore matcher that follows gitignore(5) and git's wildmatch: each pattern becomes one
- * anchored regular expression over the path relative to the .gitignore's directory.
+ * A .gitignore matcher that follows gitignore(5) and git's wildmatch: each pattern is compiled once
+ * (wildmatch.ts) and matched against the whole path relative to the .gitignore's directory, in time
+ * linear in the path's length whatever the pattern.
  *
  * Where this differs from git: paths are matched as Unicode code points rather than bytes (so `?`
  * matches one "é", where git would need two), and matching is always case-sensitive (git's
  * default outside core.ignoreCase).
  */
+import { compileGlob, matchGlob, type Glob } from './wildmatch.js';
 
 export interface IgnoreRules {
   /** true when `relativePath` ("src/a.ts", "/"-separated, relative to the folder being walked) is ignored */
@@ -18,7 +20,7 @@ type VerdictFunction = (path: string, isDirectory: boolean) => Verdict;
 
 interface Pattern {
   /** undefined for a malformed pattern (unterminated `[`, trailing `\`), which git never matches. */
-  expression: RegExp | undefined;
+  glob: Glob | undefined;
   negated: boolean;
   directoryOnly: boolean;
 }
@@ -51,7 +53,7 @@ export function parseGitignore(text: string, baseDirectory = ''): IgnoreRules {
     for (let index = patterns.length - 1; index >= 0; index--) {
       const pattern = patterns[index] as Pattern;
       if (pattern.directoryOnly && !isDirectory) continue;
-      if (pattern.expression?.test(relative)) return pattern.negated ? 'included' : 'ignored';
+      if (pattern.glob !== undefined && matchGlob(pattern.glob, relative)) return pattern.negated ? 'included' : 'ignored';
     }
     return undefined;
   };
@@ -126,9 +128,7 @@ function parsePatternLine(line: string): Pattern | undefined {
   // pattern may also match at any level below the .gitignore level."
   const anchored = body.includes('/');
   if (body.startsWith('/')) body = body.slice(1);
-  const source = globToRegexSource(body);
-  const expression = source === undefined ? undefined : new RegExp(`^${anchored ? '' : '(?:.*/)?'}${source}$`, 'u');
-  return { expression, negated, directoryOnly };
+  return { glob: compileGlob(body, !anchored), negated, directoryOnly };
 }
 
 /**
@@ -147,139 +147,6 @@ function trimTrailingSpaces(line: string): string {
     runStart = -1;
   }
   return runStart < 0 ? line : line.slice(0, runStart);
-}
-
-/** The regular expression for one glob, or undefined when git's wildmatch would abort on it. */
-function globToRegexSource(glob: string): string | undefined {
-  // Code points, so a class or `?` never splits a surrogate pair.
-  const characters = Array.from(glob);
-  let source = '';
-  let index = 0;
-  while (index < characters.length) {
-    const character = characters[index] as string;
-    if (character === '*') {
-      let runEnd = index;
-      while (characters[runEnd] === '*') runEnd++;
-      // "**" is special only as a whole path component; "other consecutive asterisks are
-      // considered regular asterisks".
-      const wholeComponent =
-        runEnd - index >= 2 &&
-        (index === 0 || characters[index - 1] === '/') &&
-        (runEnd === characters.length || characters[runEnd] === '/');
-      if (!wholeComponent) {
-        source += '[^/]*';
-      } else if (runEnd === characters.length) {
-        // "A trailing "/**" matches everything inside."
-        source += '.*';
-      } else {
-        // "A leading "**/" matches in all directories"; "a/**/b" matches "a/b", "a/x/b", "a/x/y/b".
-        source += '(?:.*/)?';
-        runEnd++;
-      }
-      index = runEnd;
-    } else if (character === '?') {
-      source += '[^/]';
-      index++;
-    } else if (character === '[') {
-      const parsed = parseClass(characters, index + 1);
-      if (parsed === undefined) return undefined;
-      source += parsed.source;
-      index = parsed.next;
-    } else if (character === '\\') {
-      if (index + 1 >= characters.length) return undefined;
-      source += escapeLiteral(characters[index + 1] as string);
-      index += 2;
-    } else {
-      source += escapeLiteral(character);
-      index++;
-    }
-  }
-  return source;
-}
-
-const POSIX_CLASSES: Readonly<Record<string, string>> = {
-  alnum: 'a-zA-Z0-9',
-  alpha: 'a-zA-Z',
-  blank: ' \\t',
-  cntrl: '\\x00-\\x1F\\x7F',
-  digit: '0-9',
-  graph: '\\x21-\\x7E',
-  lower: 'a-z',
-  print: '\\x20-\\x7E',
-  punct: '!-\\/:-@\\[-`{-~',
-  space: ' \\t\\n\\r\\f\\v',
-  upper: 'A-Z',
-  xdigit: '0-9A-Fa-f',
-};
-
-/**
- * A bracket expression, read as git's wildmatch reads it: `!` or `^` first negates, `]` first is
- * literal, `\` escapes, `a-z` is a range (a reversed range matches nothing), `[:alpha:]` is a
- * POSIX class, and the class never matches "/". `start` is just past the `[`.
- */
-function parseClass(characters: readonly string[], start: number): { source: string; next: number } | undefined {
-  let index = start;
-  let negated = false;
-  if (characters[index] === '!' || characters[index] === '^') {
-    negated = true;
-    index++;
-  }
-  const parts: string[] = [];
-  let previous: string | undefined;
-  let first = true;
-  for (;;) {
-    if (index >= characters.length) return undefined;
-    let character = characters[index] as string;
-    if (character === ']' && !first) break;
-    first = false;
-    if (character === '\\') {
-      index++;
-      if (index >= characters.length) return undefined;
-      character = characters[index] as string;
-    } else if (character === '-' && previous !== undefined && index + 1 < characters.length && characters[index + 1] !== ']') {
-      index++;
-      let last = characters[index] as string;
-      if (last === '\\') {
-        index++;
-        if (index >= characters.length) return undefined;
-        last = characters[index] as string;
-      }
-      parts.pop();
-      if ((previous.codePointAt(0) ?? 0) <= (last.codePointAt(0) ?? 0)) parts.push(`${escapeInClass(previous)}-${escapeInClass(last)}`);
-      previous = undefined;
-      index++;
-      continue;
-    } else if (character === '[' && characters[index + 1] === ':') {
-      const close = characters.indexOf(']', index + 2);
-      if (close < 0) return undefined;
-      if (close > index + 2 && characters[close - 1] === ':') {
-        const posix = POSIX_CLASSES[characters.slice(index + 2, close - 1).join('')];
-        if (posix === undefined) return undefined;
-        parts.push(posix);
-        previous = undefined;
-        index = close + 1;
-        continue;
-      }
-      // No ":]": wildmatch reads the "[" as an ordinary member.
-    }
-    parts.push(escapeInClass(character));
-    previous = character;
-    index++;
-  }
-  const members = parts.join('');
-  const next = index + 1;
-  if (negated) return { source: `(?!/)[^${members}]`, next };
-  // Every range was reversed: the class matches nothing.
-  if (members === '') return { source: '(?!)', next };
-  return { source: `(?!/)[${members}]`, next };
-}
-
-function escapeLiteral(character: string): string {
-  return /[\\^$.*+?()[\]{}|/]/u.test(character) ? `\\${character}` : character;
-}
-
-function escapeInClass(character: string): string {
-  return /[\\\]^[-]/u.test(character) ? `\\${character}` : character;
 }
 
 function normalisePath(path: string): string {
