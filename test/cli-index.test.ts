@@ -52,8 +52,9 @@ describe('rlm index and rlm search', () => {
     const missing = await run(['index', folder, '--name', 'other', '--model', 'no-such-embedder']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('ollama pull no-such-embedder');
+    // Naming an index that does not exist is a usage error: one line, exit 2.
     const unknown = await run(['search', 'port', '--index', 'nope']);
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain("No index named 'nope'. Indexes: my-project.");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe("rlm: No index named 'nope'. Indexes: my-project. Build one with `rlm index <folder> --name nope`.\n");
   });
 });

@@ -7,6 +7,7 @@ import { basename, resolve } from 'node:path';
 import { buildIndex, type BuildProgress } from '../index/build.js';
 import { DEFAULT_CHUNK_OPTIONS } from '../index/chunker.js';
 import { chooseEmbeddingModel } from '../index/embedding-model.js';
+import { INDEX_NAME_RULE, isIndexName } from '../index/index-names.js';
 import type { CliIo } from './io.js';
 import { openApp } from './open-app.js';
 import { UsageError } from './usage-error.js';
@@ -20,6 +21,7 @@ export async function indexCommand(flags: Map<string, string>, folder: string | 
   if (folder === undefined) throw new UsageError('rlm index needs a folder, e.g. rlm index ./docs [--name docs] [--model nomic-embed-text]');
   const root = resolve(folder);
   const name = flags.get('--name') ?? defaultIndexName(root);
+  if (!isIndexName(name)) throw new UsageError(`--name ${JSON.stringify(name)} is not an index name: ${INDEX_NAME_RULE}`);
   const chunkLines = wholeNumber(flags, '--chunk-lines', DEFAULT_CHUNK_OPTIONS.chunkLines, 2);
   const overlapLines = wholeNumber(flags, '--overlap', DEFAULT_CHUNK_OPTIONS.overlapLines, 0);
   if (overlapLines >= chunkLines) throw new UsageError(`--overlap (${overlapLines}) must be smaller than --chunk-lines (${chunkLines})`);

@@ -1,4 +1,5 @@
 /** `rlm search "query" [--index NAME] [-k 8] [--path-prefix PREFIX] [--json]`: the index's best chunks in the terminal. */
+import { INDEX_NAME_RULE, IndexNotChosenError, IndexNotFoundError, isIndexName } from '../index/index-names.js';
 import type { CliIo } from './io.js';
 import { openApp } from './open-app.js';
 import { UsageError } from './usage-error.js';
@@ -14,10 +15,15 @@ export async function searchCommand(flags: Map<string, string>, words: readonly 
   const kText = flags.get('-k') ?? '8';
   const k = Number(kText);
   if (!Number.isInteger(k) || k < 1 || k > 100) throw new UsageError(`-k must be a whole number from 1 to 100, got "${kText}"`);
-  const app = await openApp(flags, io, SEARCH_FLAGS);
   const index = flags.get('--index');
+  if (index !== undefined && !isIndexName(index)) throw new UsageError(`--index ${JSON.stringify(index)} is not an index name: ${INDEX_NAME_RULE}`);
+  const app = await openApp(flags, io, SEARCH_FLAGS);
   const pathPrefix = flags.get('--path-prefix');
-  const result = await app.retrieval.search({ query, k, ...(index ? { index } : {}), ...(pathPrefix ? { pathPrefix } : {}) });
+  const result = await app.retrieval
+    .search({ query, k, ...(index !== undefined ? { index } : {}), ...(pathPrefix ? { pathPrefix } : {}) })
+    .catch((error: unknown) => {
+      throw asUsageError(error);
+    });
   if (flags.has('--json')) {
     io.stdout(`${JSON.stringify({ index: result.manifest.name, model: result.manifest.model, hits: result.hits })}\n`);
     return 0;
@@ -33,4 +39,13 @@ export async function searchCommand(flags: Map<string, string>, words: readonly 
     if (lines.length > PREVIEW_LINES) io.stdout(`   │ … ${lines.length - PREVIEW_LINES} more lines\n`);
   }
   return 0;
+}
+
+/** Naming the wrong index, or none among several, is a mistake in the command: said in its own terms, exit 2. */
+function asUsageError(error: unknown): unknown {
+  if (error instanceof IndexNotFoundError) return new UsageError(error.message);
+  if (error instanceof IndexNotChosenError) {
+    return new UsageError(`several indexes exist (${error.known.join(', ')}): name the one to search with --index NAME, e.g. --index ${error.known[0] ?? ''}`);
+  }
+  return error;
 }

@@ -23,9 +23,9 @@ import { basename, dirname, join } from 'node:path';
 import type { ChunkRecord, IndexManifest, LoadedIndex } from '../types/retrieval.js';
 import { errorCode, syncDirectory, writeAll } from '../utils/durable-file.js';
 import { makePrivateDirectory, PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE } from '../utils/private-files.js';
+import { checkIndexName, isIndexName } from './index-names.js';
 import { CHUNKS_FILE, FORMAT_VERSION, MANIFEST_FILE, parseChunks, parseManifest, VECTORS_FILE } from './index-format.js';
 
-const INDEX_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const ASIDE_SUFFIX = '.old';
 const TEMP_MARKER = '.tmp-';
 const CHUNK_BATCH_CHARACTERS = 1 << 20;
@@ -36,14 +36,9 @@ const IS_LITTLE_ENDIAN = endianness() === 'LE';
 /** Writes in flight in this process, per target directory: a second write of the same index waits for the first. */
 const pendingWrites = new Map<string, Promise<void>>();
 
+/** Where the index lives; a name that cannot be an index (say `../x`) is an InvalidIndexNameError, never a path. */
 export function indexDirectory(dataDir: string, name: string): string {
-  if (!INDEX_NAME.test(name)) {
-    throw new Error(
-      `Invalid index name ${JSON.stringify(name)}: use 1 to 64 characters from a-z, 0-9, ".", "_" and "-", ` +
-        'starting with a letter or digit.',
-    );
-  }
-  return join(dataDir, 'indexes', name);
+  return join(dataDir, 'indexes', checkIndexName(name));
 }
 
 /** Replaces the index named by `index.manifest.name` atomically (see the file comment). */
@@ -108,7 +103,7 @@ export async function listIndexes(dataDir: string): Promise<IndexManifest[]> {
   const names = new Set<string>();
   for (const entry of entries) {
     const name = entry.startsWith('.') && entry.endsWith(ASIDE_SUFFIX) ? entry.slice(1, -ASIDE_SUFFIX.length) : entry;
-    if (INDEX_NAME.test(name)) names.add(name);
+    if (isIndexName(name)) names.add(name);
   }
   const manifests: IndexManifest[] = [];
   for (const name of [...names].sort()) {

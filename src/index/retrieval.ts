@@ -7,9 +7,9 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OllamaClient } from '../llm/ollama-client.js';
 import type { IndexManifest, LoadedIndex, SearchHit } from '../types/retrieval.js';
-import { InvalidRequestError, NotFoundError } from '../utils/errors.js';
 import type { EmbeddingCache } from './embedding-cache.js';
 import { explainEmbedFailure } from './build.js';
+import { checkIndexName, IndexNotChosenError, IndexNotFoundError } from './index-names.js';
 import { indexDirectory, listIndexes, readIndex } from './index-store.js';
 import { searchIndex } from './vector-search.js';
 
@@ -43,18 +43,17 @@ export function createRetrieval(options: { dataDir: string; ollama: OllamaClient
     return index;
   };
 
-  const unknownIndex = async (name: string): Promise<NotFoundError> => {
-    const names = (await listIndexes(options.dataDir)).map((manifest) => manifest.name);
-    const known = names.length > 0 ? `Indexes: ${names.join(', ')}.` : 'There are no indexes yet.';
-    return new NotFoundError(`No index named '${name}'. ${known} Build one with \`rlm index <folder> --name ${name}\`.`, 'index', 'index_not_found');
-  };
+  const indexNames = async (): Promise<string[]> => (await listIndexes(options.dataDir)).map((manifest) => manifest.name);
+
+  const unknownIndex = async (name: string): Promise<IndexNotFoundError> => new IndexNotFoundError(name, await indexNames());
 
   const pickIndex = async (requested: string | undefined): Promise<string> => {
-    if (requested !== undefined) return requested;
-    const names = (await listIndexes(options.dataDir)).map((manifest) => manifest.name);
+    // A malformed name is refused before it comes near a path.
+    if (requested !== undefined) return checkIndexName(requested);
+    const names = await indexNames();
     if (names.length === 1) return names[0] as string;
-    if (names.length === 0) throw new NotFoundError('There are no indexes yet. Build one with `rlm index <folder>`.', 'index', 'index_not_found');
-    throw new InvalidRequestError(`Several indexes exist (${names.join(', ')}): name the one to search.`, 'index');
+    if (names.length === 0) throw new IndexNotFoundError(undefined, []);
+    throw new IndexNotChosenError(names);
   };
 
   return {
