@@ -3,7 +3,7 @@
  * one or that no index has. Each is one line on stderr and exit 2, never a stack trace. Run in
  * process (runCli with a captured io), against the simulator.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,5 +86,36 @@ describe('index names on the command line', () => {
     const found = await run(['search', 'port', '--index', 'notes', '-k', '1']);
     expect(found.code).toBe(0);
     expect(found.stdout).toContain('1. notes.txt:1-1');
+  });
+});
+
+describe('rlm index FOLDER that is not a readable folder', () => {
+  it('a folder that does not exist', async () => {
+    const missing = join(directory, 'missing');
+    expectUsageLine(await run(['index', missing]), `there is no folder at ${missing} to index`);
+    expectUsageLine(await run(['index', join(folder, 'notes.txt', 'below-a-file')]), `there is no folder at ${join(folder, 'notes.txt', 'below-a-file')} to index`);
+  });
+
+  it('a file instead of a folder', async () => {
+    const file = join(folder, 'notes.txt');
+    expectUsageLine(await run(['index', file]), `${file} is a file, not a folder; rlm index needs the folder to index`);
+  });
+
+  it('a path that would break the line is shown quoted and escaped', async () => {
+    // A newline, the C1 control that starts a terminal escape sequence, and a zero-width space.
+    const odd = join(directory, 'no\nsuch\u009b\u200b');
+    expectUsageLine(await run(['index', odd]), `there is no folder at "${directory}/no\\nsuch\\u009b\\u200b" to index`);
+  });
+
+  // Root reads through any permission; walker.test.ts shows the same check with an injected readdir.
+  it.skipIf(process.getuid?.() === 0 || process.platform === 'win32')('a folder that cannot be read', async () => {
+    const locked = join(directory, 'locked');
+    await mkdir(locked);
+    await chmod(locked, 0o000);
+    try {
+      expectUsageLine(await run(['index', locked]), `cannot read the folder ${locked} (permission denied)`);
+    } finally {
+      await chmod(locked, 0o755);
+    }
   });
 });

@@ -8,6 +8,7 @@ import { buildIndex, type BuildProgress } from '../index/build.js';
 import { DEFAULT_CHUNK_OPTIONS } from '../index/chunker.js';
 import { chooseEmbeddingModel } from '../index/embedding-model.js';
 import { INDEX_NAME_RULE, isIndexName } from '../index/index-names.js';
+import { checkFolder, type FolderProblem } from '../index/walker.js';
 import type { CliIo } from './io.js';
 import { openApp } from './open-app.js';
 import { UsageError } from './usage-error.js';
@@ -25,6 +26,9 @@ export async function indexCommand(flags: Map<string, string>, folder: string | 
   const chunkLines = wholeNumber(flags, '--chunk-lines', DEFAULT_CHUNK_OPTIONS.chunkLines, 2);
   const overlapLines = wholeNumber(flags, '--overlap', DEFAULT_CHUNK_OPTIONS.overlapLines, 0);
   if (overlapLines >= chunkLines) throw new UsageError(`--overlap (${overlapLines}) must be smaller than --chunk-lines (${chunkLines})`);
+  // Before Ollama is asked anything: a mistyped folder is the mistake to report.
+  const problem = await checkFolder(root);
+  if (problem !== undefined) throw new UsageError(folderProblemText(displayPath(root), problem));
   const app = await openApp(flags, io, INDEX_FLAGS);
   const controller = new AbortController();
   io.onSignal('SIGINT', () => controller.abort());
@@ -78,6 +82,33 @@ export function progressLine(name: string, progress: BuildProgress): string {
   const rate = progress.embeddingsPerSecond > 0 ? `, ${progress.embeddingsPerSecond.toFixed(1)}/s` : '';
   const left = progress.secondsLeft === null ? '' : `, ${Math.ceil(progress.secondsLeft)} s left`;
   return `${head}, embedding ${progress.embedded}/${progress.toEmbed} (${progress.reused} reused${rate}${left})`;
+}
+
+function folderProblemText(path: string, problem: FolderProblem): string {
+  switch (problem.problem) {
+    case 'missing':
+      return `there is no folder at ${path} to index`;
+    case 'not_a_folder':
+      return `${path} is ${problem.isFile ? 'a file, not a folder' : 'not a folder'}; rlm index needs the folder to index`;
+    case 'unreadable':
+      return `cannot read the folder ${path} (${problem.code === 'EACCES' || problem.code === 'EPERM' ? 'permission denied' : problem.code})`;
+  }
+}
+
+/** Characters that would break a line, move the cursor, or not show at all. */
+const UNSEEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const UNSEEN_ALL = new RegExp(UNSEEN.source, 'gu');
+
+/**
+ * A path as one line of terminal text: as it is when plain; quoted as a JSON string, with every
+ * unseen character as a \u escape, when it holds one or has a space at either end. A file name
+ * can then neither break the summary's lines nor hide in them.
+ */
+export function displayPath(path: string): string {
+  if (!UNSEEN.test(path) && !/^\s|\s$/u.test(path)) return path;
+  return JSON.stringify(path).replace(UNSEEN_ALL, (character) =>
+    Array.from({ length: character.length }, (_, unit) => `\\u${character.charCodeAt(unit).toString(16).padStart(4, '0')}`).join(''),
+  );
 }
 
 /** The folder's own name, made a valid index name ("My Docs" -> "my-docs"). */

@@ -6,8 +6,9 @@
  */
 import type { Dirent } from 'node:fs';
 import { constants } from 'node:fs';
-import { open, readdir, readFile } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorCode } from '../utils/durable-file.js';
 import { combineRules, parseGitignore, type IgnoreRules } from './gitignore.js';
 
 export interface WalkOptions {
@@ -29,6 +30,14 @@ export interface SkippedFile {
 }
 
 export type TextFileResult = { text: string } | { skipped: 'binary' | 'not_utf8' | 'unreadable' };
+
+/** Why a path cannot be walked: nothing there, something other than a folder, or a folder that cannot be listed (`code`: the errno name). */
+export type FolderProblem = { problem: 'missing' } | { problem: 'not_a_folder'; isFile: boolean } | { problem: 'unreadable'; code: string };
+
+export interface FolderCheckDeps {
+  stat: (path: string) => Promise<{ isDirectory(): boolean; isFile(): boolean }>;
+  readdir: (path: string) => Promise<unknown>;
+}
 
 const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 /** git's own heuristic (buffer_is_binary): a NUL byte within the first 8,000-odd bytes. */
@@ -80,6 +89,28 @@ export async function walkFolder(root: string, options: WalkOptions = {}): Promi
   state.files.sort(byPath);
   state.skipped.sort(byPath);
   return { files: state.files, skipped: state.skipped };
+}
+
+/**
+ * What is wrong with walking `root`, or undefined when it is a folder that can be listed: asked
+ * before any other work, so a mistyped folder is reported as such rather than as a failed walk.
+ */
+export async function checkFolder(root: string, deps: FolderCheckDeps = { stat, readdir }): Promise<FolderProblem | undefined> {
+  let stats;
+  try {
+    stats = await deps.stat(root);
+  } catch (error) {
+    const code = errorCode(error) ?? 'EIO';
+    // ENOTDIR: a file stands where a parent folder should be ("notes.txt/sub").
+    return code === 'ENOENT' || code === 'ENOTDIR' ? { problem: 'missing' } : { problem: 'unreadable', code };
+  }
+  if (!stats.isDirectory()) return { problem: 'not_a_folder', isFile: stats.isFile() };
+  try {
+    await deps.readdir(root);
+  } catch (error) {
+    return { problem: 'unreadable', code: errorCode(error) ?? 'EIO' };
+  }
+  return undefined;
 }
 
 export async function readTextFile(absolutePath: string): Promise<TextFileResult> {

@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readTextFile, walkFolder } from '../../src/index/walker.js';
+import { checkFolder, readTextFile, walkFolder } from '../../src/index/walker.js';
 
 let root: string;
 
@@ -131,6 +131,23 @@ describe('walkFolder', () => {
       await chmod(join(locked, 'closed'), 0o755);
       await rm(locked, { recursive: true, force: true });
     }
+  });
+});
+
+describe('checkFolder', () => {
+  it('accepts a folder it can list', async () => {
+    expect(await checkFolder(root)).toBeUndefined();
+  });
+
+  it('says what is wrong: nothing there, a file, a folder that cannot be listed', async () => {
+    expect(await checkFolder(join(root, 'no-such-folder'))).toEqual({ problem: 'missing' });
+    expect(await checkFolder(join(root, 'a.ts', 'below'))).toEqual({ problem: 'missing' });
+    expect(await checkFolder(join(root, 'a.ts'))).toEqual({ problem: 'not_a_folder', isFile: true });
+    const denied = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+    const deps = { stat: async () => ({ isDirectory: () => true, isFile: () => false }), readdir: async () => Promise.reject(denied) };
+    expect(await checkFolder('/locked', deps)).toEqual({ problem: 'unreadable', code: 'EACCES' });
+    expect(await checkFolder('/locked', { ...deps, stat: async () => Promise.reject(denied) })).toEqual({ problem: 'unreadable', code: 'EACCES' });
+    expect(await checkFolder('/dev/null')).toEqual({ problem: 'not_a_folder', isFile: false });
   });
 });
 
