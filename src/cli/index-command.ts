@@ -8,7 +8,7 @@ import { buildIndex, type BuildProgress } from '../index/build.js';
 import { DEFAULT_CHUNK_OPTIONS } from '../index/chunker.js';
 import { chooseEmbeddingModel } from '../index/embedding-model.js';
 import { INDEX_NAME_RULE, isIndexName } from '../index/index-names.js';
-import { checkFolder, type FolderProblem } from '../index/walker.js';
+import { checkFolder, type FolderProblem, type SkippedFile } from '../index/walker.js';
 import type { CliIo } from './io.js';
 import { openApp } from './open-app.js';
 import { UsageError } from './usage-error.js';
@@ -57,12 +57,11 @@ export async function indexCommand(flags: Map<string, string>, folder: string | 
     });
     if (interactive) io.stderr('\n');
     const { manifest } = result;
-    const skipped = countBy(result.skipped.map((file) => file.reason));
     io.stdout(
       `index ${manifest.name}: ${manifest.fileCount} files, ${manifest.chunkCount} chunks (${result.embedded} embedded, ${result.reused} reused) ` +
         `with ${manifest.model} (${manifest.dimensions} dimensions) in ${(result.durationMs / 1000).toFixed(1)} s\n`,
     );
-    if (skipped.length > 0) io.stdout(`skipped: ${skipped.join(', ')}\n`);
+    if (result.skipped.length > 0) io.stdout(`${skippedLine(result.skipped)}\n`);
     io.stdout(`search it: rlm search "your question" --index ${manifest.name}\n`);
     return 0;
   } catch (error) {
@@ -129,8 +128,23 @@ function wholeNumber(flags: Map<string, string>, flag: string, fallback: number,
   return value;
 }
 
-function countBy(values: readonly string[]): string[] {
-  const counts = new Map<string, number>();
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
-  return [...counts].map(([value, count]) => `${count} ${value.replace('_', ' ')}`);
+/** Names shown per reason in the summary; the rest are counted. */
+const SKIPPED_NAMES_SHOWN = 3;
+/** Surprises first: a file left out for its size or contents is more likely to matter than one the .gitignore asked for. */
+const SKIP_REASONS: readonly SkippedFile['reason'][] = ['too_large', 'binary', 'not_utf8', 'unreadable', 'ignored'];
+
+/** "skipped: 1 too large (big.log), 5 ignored (.git, .gitignore, dist and 2 more)": each reason with the first few paths. */
+export function skippedLine(skipped: readonly SkippedFile[]): string {
+  const parts = SKIP_REASONS.flatMap((reason) => {
+    // Sorted here too: the build appends what it skipped on reading after what the walk skipped.
+    const paths = skipped
+      .filter((file) => file.reason === reason)
+      .map((file) => file.path)
+      .sort()
+      .map(displayPath);
+    if (paths.length === 0) return [];
+    const shown = paths.length <= SKIPPED_NAMES_SHOWN ? paths.join(', ') : `${paths.slice(0, SKIPPED_NAMES_SHOWN).join(', ')} and ${paths.length - SKIPPED_NAMES_SHOWN} more`;
+    return [`${paths.length} ${reason.replace('_', ' ')} (${shown})`];
+  });
+  return `skipped: ${parts.join(', ')}`;
 }
