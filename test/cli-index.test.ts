@@ -72,6 +72,9 @@ describe('the summary of skipped files', () => {
         { path: 'a.bin', reason: 'binary' },
       ]),
     ).toBe('skipped: 1 too large (big.log), 2 binary (a.bin, b.bin), 1 ignored (.gitignore)');
+    expect(skippedLine([{ path: 'bad-\uFFFD.txt', reason: 'name_not_utf8' }, { path: 'latin1.txt', reason: 'not_utf8' }])).toBe(
+      'skipped: 1 not UTF-8 (latin1.txt), 1 named in bytes that are not UTF-8 (bad-\uFFFD.txt)',
+    );
   });
 
   it('names the first few of many and counts the rest', () => {

@@ -131,11 +131,18 @@ function wholeNumber(flags: Map<string, string>, flag: string, fallback: number,
 /** Names shown per reason in the summary; the rest are counted. */
 const SKIPPED_NAMES_SHOWN = 3;
 /** Surprises first: a file left out for its size or contents is more likely to matter than one the .gitignore asked for. */
-const SKIP_REASONS: readonly SkippedFile['reason'][] = ['too_large', 'binary', 'not_utf8', 'unreadable', 'ignored'];
+const SKIP_REASONS: Readonly<Record<SkippedFile['reason'], string>> = {
+  too_large: 'too large',
+  binary: 'binary',
+  not_utf8: 'not UTF-8',
+  name_not_utf8: 'named in bytes that are not UTF-8',
+  unreadable: 'unreadable',
+  ignored: 'ignored',
+};
 
 /** "skipped: 1 too large (big.log), 5 ignored (.git, .gitignore, dist and 2 more)": each reason with the first few paths. */
 export function skippedLine(skipped: readonly SkippedFile[]): string {
-  const parts = SKIP_REASONS.flatMap((reason) => {
+  const parts = Object.entries(SKIP_REASONS).flatMap(([reason, label]) => {
     // Sorted here too: the build appends what it skipped on reading after what the walk skipped.
     const paths = skipped
       .filter((file) => file.reason === reason)
@@ -144,7 +151,7 @@ export function skippedLine(skipped: readonly SkippedFile[]): string {
       .map(displayPath);
     if (paths.length === 0) return [];
     const shown = paths.length <= SKIPPED_NAMES_SHOWN ? paths.join(', ') : `${paths.slice(0, SKIPPED_NAMES_SHOWN).join(', ')} and ${paths.length - SKIPPED_NAMES_SHOWN} more`;
-    return [`${paths.length} ${reason.replace('_', ' ')} (${shown})`];
+    return [`${paths.length} ${label} (${shown})`];
   });
   return `skipped: ${parts.join(', ')}`;
 }

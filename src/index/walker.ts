@@ -1,12 +1,13 @@
 /**
  * Finds the files of a folder worth indexing: honours .gitignore files (the root one and nested
- * ones), never enters .git or node_modules, does not follow symlinks, and leaves out files that are
- * too large or binary. Reading a file's text (and rejecting invalid UTF-8) is readTextFile's job, so
- * each file is read in full once, by the caller that needs its text.
+ * ones), never enters .git or node_modules, does not follow symlinks (not even one swapped in
+ * after the walk), and leaves out files that are too large or binary, and names that are not
+ * UTF-8. Reading a file's text (and rejecting invalid UTF-8) is readTextFile's job, so each file
+ * is read in full once, by the caller that needs its text.
  */
 import type { Dirent } from 'node:fs';
 import { constants } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorCode } from '../utils/durable-file.js';
 import { combineRules, parseGitignore, type IgnoreRules } from './gitignore.js';
@@ -26,7 +27,8 @@ export interface WalkedFile {
 
 export interface SkippedFile {
   path: string;
-  reason: 'ignored' | 'binary' | 'too_large' | 'not_utf8' | 'unreadable';
+  /** `name_not_utf8`: the name's bytes are not UTF-8, so it cannot be stored as text nor opened by its decoded name. */
+  reason: 'ignored' | 'binary' | 'too_large' | 'not_utf8' | 'name_not_utf8' | 'unreadable';
 }
 
 export type TextFileResult = { text: string } | { skipped: 'binary' | 'not_utf8' | 'unreadable' };
@@ -69,8 +71,14 @@ const ALWAYS_SKIPPED_FILES: ReadonlySet<string> = new Set([
 ]);
 /** Files inspected at once within one directory: enough to overlap I/O, few enough to stay clear of EMFILE. */
 const PARALLEL_INSPECTIONS = 16;
-/** O_NOFOLLOW where the platform has it, so a file swapped for a symlink after readdir is not followed. */
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
+/**
+ * O_NOFOLLOW where the platform has it, so a file swapped for a symlink after readdir is not
+ * followed; O_NONBLOCK, so a file swapped for a FIFO cannot block the open. Every read of a
+ * walked file goes through it (see openRegularFile), the full read after the walk included.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+/** What readdir gives in place of bytes that are not UTF-8. */
+const REPLACEMENT_CHARACTER = '\uFFFD';
 
 interface WalkState {
   root: string;
@@ -114,12 +122,8 @@ export async function checkFolder(root: string, deps: FolderCheckDeps = { stat, 
 }
 
 export async function readTextFile(absolutePath: string): Promise<TextFileResult> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(absolutePath);
-  } catch {
-    return { skipped: 'unreadable' };
-  }
+  const bytes = await readRegularFile(absolutePath);
+  if (bytes === undefined) return { skipped: 'unreadable' };
   if (isBinary(bytes)) return { skipped: 'binary' };
   try {
     // ignoreBOM is false by default, which means the decoder removes a leading byte order mark.
@@ -152,20 +156,26 @@ async function walkDirectory(
   let rules = inheritedRules;
   const gitignore = entries.find((entry) => entry.name === '.gitignore' && entry.isFile());
   if (gitignore !== undefined) {
-    const text = await readFile(join(absoluteDirectory, gitignore.name), 'utf8').catch(() => undefined);
-    if (text !== undefined) {
+    const bytes = await readRegularFile(join(absoluteDirectory, gitignore.name));
+    if (bytes !== undefined) {
+      const text = bytes.toString('utf8');
       // A nested .gitignore comes later, so its patterns override its parents' for the paths below it.
       layers = [...inheritedLayers, parseGitignore(text, directory)];
       rules = combineRules(layers);
     }
   }
 
+  const undecodable = await namesNotOnDisk(absoluteDirectory, entries);
   const candidates: { path: string; absolutePath: string }[] = [];
   const subdirectories: string[] = [];
   for (const entry of entries) {
     const path = directory === '' ? entry.name : `${directory}/${entry.name}`;
     // Symlinks are not followed and not reported: they may point outside the folder or in a loop.
     if (entry.isSymbolicLink()) continue;
+    if (undecodable.has(entry.name)) {
+      state.skipped.push({ path, reason: 'name_not_utf8' });
+      continue;
+    }
     if (entry.isDirectory()) {
       if (ALWAYS_SKIPPED_DIRECTORIES.has(entry.name) || rules.ignores(path, true)) {
         state.skipped.push({ path, reason: 'ignored' });
@@ -194,22 +204,62 @@ async function walkDirectory(
   }
 }
 
-/** Size limit and binary sniff, reading at most the first 8 KiB. */
-async function inspectFile(path: string, absolutePath: string, maxFileBytes: number): Promise<WalkedFile | SkippedFile> {
-  let handle;
+/**
+ * The entries whose name readdir could not decode: their bytes are not UTF-8, so the decoded name
+ * (with U+FFFD in it) names nothing on disk. Only names holding U+FFFD are looked up.
+ */
+async function namesNotOnDisk(absoluteDirectory: string, entries: readonly Dirent[]): Promise<Set<string>> {
+  const missing = new Set<string>();
+  for (const entry of entries) {
+    if (!entry.name.includes(REPLACEMENT_CHARACTER)) continue;
+    const found = await lstat(join(absoluteDirectory, entry.name)).then(
+      () => true,
+      (error: unknown) => errorCode(error) !== 'ENOENT',
+    );
+    if (!found) missing.add(entry.name);
+  }
+  return missing;
+}
+
+/** The file's bytes, or undefined when it cannot be read or is no longer a regular file (a symlink, a FIFO, a folder). */
+async function readRegularFile(absolutePath: string): Promise<Buffer | undefined> {
+  const opened = await openRegularFile(absolutePath);
+  if (opened === undefined) return undefined;
+  const { handle } = opened;
+  try {
+    return await handle.readFile();
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** Opened without following a symlink or blocking on a FIFO, and only if it is a regular file. */
+async function openRegularFile(absolutePath: string): Promise<{ handle: FileHandle; size: number } | undefined> {
+  let handle: FileHandle;
   try {
     handle = await open(absolutePath, OPEN_FLAGS);
   } catch {
-    return { path, reason: 'unreadable' };
+    return undefined;
   }
+  const stats = await handle.stat().catch(() => undefined);
+  if (stats?.isFile() === true) return { handle, size: stats.size };
+  await handle.close().catch(() => undefined);
+  return undefined;
+}
+
+/** Size limit and binary sniff, reading at most the first 8 KiB. */
+async function inspectFile(path: string, absolutePath: string, maxFileBytes: number): Promise<WalkedFile | SkippedFile> {
+  const opened = await openRegularFile(absolutePath);
+  if (opened === undefined) return { path, reason: 'unreadable' };
+  const { handle, size } = opened;
   try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) return { path, reason: 'unreadable' };
-    if (stats.size > maxFileBytes) return { path, reason: 'too_large' };
-    const head = Buffer.alloc(Math.min(BINARY_SNIFF_BYTES, stats.size));
+    if (size > maxFileBytes) return { path, reason: 'too_large' };
+    const head = Buffer.alloc(Math.min(BINARY_SNIFF_BYTES, size));
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     if (isBinary(head.subarray(0, bytesRead))) return { path, reason: 'binary' };
-    return { path, absolutePath, size: stats.size };
+    return { path, absolutePath, size };
   } catch {
     return { path, reason: 'unreadable' };
   } finally {
