@@ -2,8 +2,8 @@
  * Native /api/chat answers -> OpenAI chat.completion objects (the non-streaming shape), plus the
  * finish-reason, usage and tool-call conversions the stream shares.
  */
-import type { OpenAIAssistantMessage, OpenAIChatCompletion, OpenAIFinishReason, OpenAIToolCall, OpenAIUsage } from '../types/openai.js';
-import type { OllamaChatResponse, OllamaMetrics, OllamaToolCall } from '../types/ollama.js';
+import type { OpenAIAssistantMessage, OpenAIChatCompletion, OpenAIChoiceLogprobs, OpenAIFinishReason, OpenAIToolCall, OpenAIUsage } from '../types/openai.js';
+import type { OllamaChatResponse, OllamaLogprob, OllamaMetrics, OllamaToolCall } from '../types/ollama.js';
 
 export interface ChatResponseContext {
   id: string;
@@ -30,8 +30,25 @@ export function toChatCompletion(response: OllamaChatResponse, context: ChatResp
     object: 'chat.completion',
     created: context.created,
     model: context.model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: toFinishReason(response.done_reason, toolCalls.length > 0) }],
+    choices: [{ index: 0, message, logprobs: toOpenAILogprobs(response.logprobs), finish_reason: toFinishReason(response.done_reason, toolCalls.length > 0) }],
     usage: toUsage(response),
+  };
+}
+
+/**
+ * Ollama's `logprobs` (v0.12.11 on: one entry per token, `bytes` and `top_logprobs` inside) in
+ * OpenAI's shape; null when there are none, as OpenAI sends for a request that did not ask.
+ */
+export function toOpenAILogprobs(logprobs: readonly OllamaLogprob[] | undefined): OpenAIChoiceLogprobs | null {
+  if (logprobs === undefined || logprobs.length === 0) return null;
+  return {
+    content: logprobs.map((entry) => ({
+      token: entry.token,
+      logprob: entry.logprob,
+      bytes: entry.bytes ?? null,
+      top_logprobs: (entry.top_logprobs ?? []).map((top) => ({ token: top.token, logprob: top.logprob, bytes: top.bytes ?? null })),
+    })),
+    refusal: null,
   };
 }
 

@@ -8,9 +8,9 @@
  * - Each tool call is sent whole in its own delta, with a fresh unique id, its type and name, and an
  *   index that runs across the whole stream (Copilot keys calls by id, openai-node's helper by index).
  */
-import type { OpenAIChatCompletionChunk, OpenAIChunkDelta, OpenAIFinishReason, OpenAIUsage } from '../types/openai.js';
+import type { OpenAIChatCompletionChunk, OpenAIChoiceLogprobs, OpenAIChunkDelta, OpenAIFinishReason, OpenAIUsage } from '../types/openai.js';
 import type { OllamaChatResponse } from '../types/ollama.js';
-import { toFinishReason, toOpenAIToolCalls, toUsage } from './chat-response.js';
+import { toFinishReason, toOpenAILogprobs, toOpenAIToolCalls, toUsage } from './chat-response.js';
 import type { ChatResponseContext } from './chat-response.js';
 
 export interface ChatChunkStream {
@@ -28,13 +28,13 @@ export function createChatChunkStream(context: ChatResponseContext & { includeUs
   let nextToolCallIndex = 0;
   let doneChunk: OllamaChatResponse | undefined;
 
-  function chunk(delta: OpenAIChunkDelta, finishReason: OpenAIFinishReason | null = null): OpenAIChatCompletionChunk {
+  function chunk(delta: OpenAIChunkDelta, finishReason: OpenAIFinishReason | null = null, logprobs: OpenAIChoiceLogprobs | null = null): OpenAIChatCompletionChunk {
     return {
       id: context.id,
       object: 'chat.completion.chunk',
       created: context.created,
       model: context.model,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      choices: [{ index: 0, delta, logprobs, finish_reason: finishReason }],
     };
   }
 
@@ -49,7 +49,7 @@ export function createChatChunkStream(context: ChatResponseContext & { includeUs
       const chunks: OpenAIChatCompletionChunk[] = [];
       const { thinking, content } = native.message;
       if (thinking !== undefined && thinking !== '') chunks.push(chunk({ reasoning_content: thinking }));
-      if (content !== undefined && content !== '') chunks.push(chunk({ content }));
+      if (content !== undefined && content !== '') chunks.push(chunk({ content }, null, toOpenAILogprobs(native.logprobs)));
       for (const call of toOpenAIToolCalls(native.message.tool_calls ?? [], context.newToolCallId)) {
         chunks.push(chunk({ tool_calls: [{ index: nextToolCallIndex, ...call }] }));
         nextToolCallIndex += 1;

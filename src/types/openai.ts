@@ -95,6 +95,20 @@ export interface OpenAIAssistantMessage {
   tool_calls?: OpenAIToolCall[];
 }
 
+/** One generated token's log probability and its most likely alternatives, as OpenAI sends them. */
+export interface OpenAITokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[] | null;
+  top_logprobs: { token: string; logprob: number; bytes: number[] | null }[];
+}
+
+/** A choice's `logprobs`: null unless the client asked for them (and the backend gave them). */
+export interface OpenAIChoiceLogprobs {
+  content: OpenAITokenLogprob[] | null;
+  refusal: null;
+}
+
 export interface OpenAIChatCompletion {
   id: string;
   object: 'chat.completion';
@@ -104,7 +118,7 @@ export interface OpenAIChatCompletion {
   choices: {
     index: number;
     message: OpenAIAssistantMessage;
-    logprobs: null;
+    logprobs: OpenAIChoiceLogprobs | null;
     finish_reason: OpenAIFinishReason;
   }[];
   usage: OpenAIUsage;
@@ -134,7 +148,7 @@ export interface OpenAIChatCompletionChunk {
   choices: {
     index: number;
     delta: OpenAIChunkDelta;
-    logprobs: null;
+    logprobs: OpenAIChoiceLogprobs | null;
     finish_reason: OpenAIFinishReason | null;
   }[];
   /** Only on the final usage chunk, whose `choices` is `[]`. */

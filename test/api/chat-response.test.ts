@@ -106,3 +106,26 @@ describe('toOpenAIToolCalls', () => {
     ]);
   });
 });
+
+describe('logprobs', () => {
+  // As real Ollama 0.24 sends them (docs/real-ollama-captures.md): bytes and alternatives per token.
+  const native = [
+    { token: 'I', logprob: -2.47, bytes: [73], top_logprobs: [{ token: 'I', logprob: -2.47, bytes: [73] }, { token: 'Sure', logprob: -2.54, bytes: [83, 117, 114, 101] }] },
+    { token: "'m", logprob: -0.64, bytes: [39, 109] },
+  ];
+
+  it('are passed on in OpenAI shape, one entry per token', () => {
+    const completion = toChatCompletion(response({ content: "I'm" }, { logprobs: native }), context());
+    expect(completion.choices[0]!.logprobs).toEqual({
+      content: [
+        { token: 'I', logprob: -2.47, bytes: [73], top_logprobs: [{ token: 'I', logprob: -2.47, bytes: [73] }, { token: 'Sure', logprob: -2.54, bytes: [83, 117, 114, 101] }] },
+        { token: "'m", logprob: -0.64, bytes: [39, 109], top_logprobs: [] },
+      ],
+      refusal: null,
+    });
+  });
+
+  it('are null when Ollama sent none', () => {
+    expect(toChatCompletion(response({ content: 'Hi' }), context()).choices[0]!.logprobs).toBeNull();
+  });
+});

@@ -127,3 +127,14 @@ describe('createChatChunkStream', () => {
     expect(events.slice(0, -1).every((event) => !('usage' in event))).toBe(true);
   });
 });
+
+describe('streamed logprobs', () => {
+  it('ride on the content delta of the native chunk that carried them', () => {
+    const converter = stream(false);
+    converter.start();
+    const [chunk] = converter.push(native({ content: 'I' }, false, { logprobs: [{ token: 'I', logprob: -0.5, bytes: [73], top_logprobs: [{ token: 'I', logprob: -0.5, bytes: [73] }] }] }));
+    expect(chunk!.choices[0]!.logprobs).toEqual({ content: [{ token: 'I', logprob: -0.5, bytes: [73], top_logprobs: [{ token: 'I', logprob: -0.5, bytes: [73] }] }], refusal: null });
+    const [plain] = converter.push(native({ content: '!' }));
+    expect(plain!.choices[0]!.logprobs).toBeNull();
+  });
+});
