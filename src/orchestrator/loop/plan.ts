@@ -18,8 +18,9 @@ export interface Plan {
 export const PLAN_SCHEMA = {
   type: 'object',
   properties: {
-    strategy: { type: 'string' },
-    checks: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 6 },
+    // Bounded for the same reason as the verdict (verify.ts): the plan must fit in num_predict (512).
+    strategy: { type: 'string', maxLength: 400 },
+    checks: { type: 'array', items: { type: 'string', maxLength: 150 }, minItems: 1, maxItems: 6 },
   },
   required: ['strategy', 'checks'],
 } as const;

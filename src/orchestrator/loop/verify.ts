@@ -15,11 +15,18 @@ import { noModelCall, record, type RunContext } from './run-context.js';
 import { callStage } from './stage-call.js';
 import { nonBlankStrings, parseJsonObject } from './structured-output.js';
 
+/**
+ * Bounded, so that a verdict always fits in the verify stage's num_predict (512 by default): a small
+ * real model asked for issues can ramble (SmolLM2 wrote thousands of characters of them), and a
+ * verdict cut off by the token limit is unreadable, which fails closed but wastes the call. Ollama
+ * compiles maxItems and maxLength into the grammar, so the model cannot write past them: at most
+ * 4 x 240 characters, about 300 tokens with the JSON around them.
+ */
 export const VERDICT_SCHEMA = {
   type: 'object',
   properties: {
     verdict: { type: 'string', enum: ['APPROVED', 'REJECTED'] },
-    issues: { type: 'array', items: { type: 'string' } },
+    issues: { type: 'array', items: { type: 'string', maxLength: 240 }, maxItems: 4 },
   },
   required: ['verdict', 'issues'],
 } as const;
