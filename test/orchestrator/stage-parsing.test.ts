@@ -16,7 +16,17 @@ describe('parseVerdict fails closed', () => {
     expect(parseVerdict(content)).toEqual(expected);
   });
 
-  it.each(['APPROVED', '{"verdict":"approved"}', '{"verdict":"MAYBE","issues":[]}', '[]', '', 'null', '{"issues":[]}'])('unreadable: %j', (content) => {
+  it.each([
+    'APPROVED',
+    '{"verdict":"approved"}',
+    '{"verdict":"MAYBE","issues":[]}',
+    '[]',
+    '',
+    'null',
+    '{"issues":[]}',
+    '{"verdict":"REJECTED","issues":["wrong city"],"verdict":"APPROVED"}',
+    '{"verdict":"APPROVED","issues":[],"issues":["wrong city"]}',
+  ])('unreadable: %j', (content) => {
     expect(parseVerdict(content)).toBeNull();
   });
 });
@@ -41,6 +51,7 @@ describe('parsePlan', () => {
   it('is null for anything else', () => {
     expect(parsePlan('{"strategy": 1, "checks": []}')).toBeNull();
     expect(parsePlan('Here is my plan')).toBeNull();
+    expect(parsePlan('{"strategy":"a","checks":["x"],"checks":[]}')).toBeNull();
   });
 });
 

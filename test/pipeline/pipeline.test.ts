@@ -139,6 +139,32 @@ describe('the pipeline through /v1/chat/completions', () => {
     expect(response.body.rlm.issues?.[0]).toMatch(/no readable verdict/);
   });
 
+  it('a verdict that names its key twice is unreadable, so REJECTED, whichever value comes last', async () => {
+    const target = await start({ maxRevisions: 0, ladder: [] });
+    const twoVerdicts = '{"verdict":"REJECTED","issues":["It names the wrong city."],"verdict":"APPROVED"}';
+    target.simulator.script('qwen2.5:0.5b', stagedScript({ plan: planReply('x'), verify: twoVerdicts }));
+    target.simulator.script('llama3.2', stagedScript({ generate: 'Lyon.' }));
+    const response = await ask(target);
+    expect(response.body.rlm.approved).toBe(false);
+    const run = (await (await fetch(`${target.url}/v1/rlm/runs/${response.body.rlm.run_id}`)).json()) as { attempts: { stage: string; verdict: string; error: string }[] };
+    expect(run.attempts.find((attempt) => attempt.stage === 'verify')).toMatchObject({
+      verdict: 'REJECTED',
+      error: 'unreadable verdict: the key "verdict" appears twice in one object',
+    });
+  });
+
+  it('a plan that names a key twice is unreadable: recorded, and the run goes on without it', async () => {
+    const target = await start({ maxRevisions: 0, ladder: [] });
+    const twoPlans = '{"strategy":"Answer.","checks":["names Paris"],"checks":[]}';
+    target.simulator.script('qwen2.5:0.5b', stagedScript({ plan: twoPlans, verify: APPROVED }));
+    target.simulator.script('llama3.2', stagedScript({ generate: 'Paris.' }));
+    const response = await ask(target);
+    const run = (await (await fetch(`${target.url}/v1/rlm/runs/${response.body.rlm.run_id}`)).json()) as { attempts: { stage: string; error: string | null }[] };
+    expect(run.attempts.find((attempt) => attempt.stage === 'plan')?.error).toBe('the plan is not the JSON that was asked for: the key "checks" appears twice in one object');
+    const verifyPrompt = target.simulator.requests.filter((request) => request.path === '/api/chat').at(-1)?.body as { messages: { content: string }[] };
+    expect(verifyPrompt.messages[0]?.content).not.toContain('names Paris');
+  });
+
   it('a draft that fails a deterministic check is rejected without asking the verifier', async () => {
     const target = await start({ maxRevisions: 1, ladder: [] });
     const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };

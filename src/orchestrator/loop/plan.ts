@@ -8,7 +8,7 @@ import type { PlanPolicy } from '../../types/profile.js';
 import { conversationText, lastUserText } from './conversation-text.js';
 import { noModelCall, record, type RunContext } from './run-context.js';
 import { callStage } from './stage-call.js';
-import { nonBlankStrings, parseJsonObject } from './structured-output.js';
+import { nonBlankStrings, readJsonObject } from './structured-output.js';
 
 export interface Plan {
   strategy: string;
@@ -74,15 +74,24 @@ export async function planStage(run: RunContext, context: string): Promise<Plan 
       format: PLAN_SCHEMA as unknown as Record<string, unknown>,
     },
     ({ content }) => {
-      plan = parsePlan(content);
-      return plan === null ? { error: 'the plan is not the JSON that was asked for' } : { data: { ...plan } };
+      const reading = readPlan(content);
+      if (!reading.ok) return { error: `the plan is not the JSON that was asked for: ${reading.reason}` };
+      plan = reading.plan;
+      return { data: { ...plan } };
     },
   );
   return plan;
 }
 
 export function parsePlan(content: string): Plan | null {
-  const value = parseJsonObject(content);
-  if (value === null || typeof value.strategy !== 'string' || !Array.isArray(value.checks)) return null;
-  return { strategy: value.strategy.trim(), checks: nonBlankStrings(value.checks).slice(0, 6) };
+  const reading = readPlan(content);
+  return reading.ok ? reading.plan : null;
+}
+
+function readPlan(content: string): { ok: true; plan: Plan } | { ok: false; reason: string } {
+  const object = readJsonObject(content);
+  if (!object.ok) return object;
+  const { strategy, checks } = object.value;
+  if (typeof strategy !== 'string' || !Array.isArray(checks)) return { ok: false, reason: 'no "strategy" string and "checks" list' };
+  return { ok: true, plan: { strategy: strategy.trim(), checks: nonBlankStrings(checks).slice(0, 6) } };
 }

@@ -13,7 +13,7 @@ import type { Draft } from '../checks/checks.js';
 import type { Plan } from './plan.js';
 import { noModelCall, record, type RunContext } from './run-context.js';
 import { callStage } from './stage-call.js';
-import { nonBlankStrings, parseJsonObject } from './structured-output.js';
+import { nonBlankStrings, readJsonObject } from './structured-output.js';
 
 /**
  * Bounded, so that a verdict always fits in the verify stage's num_predict (512 by default): a small
@@ -85,9 +85,9 @@ export async function verifyDraft(run: RunContext, draftAttempt: AttemptRecord, 
       logprobs: true,
     },
     ({ content, logprobs }) => {
-      const reading = parseVerdict(content);
-      if (reading === null) {
-        return { verdict: 'REJECTED', issues: ['The reviewer gave no readable verdict, so the draft is not approved.'], error: 'unreadable verdict' };
+      const reading = readVerdict(content);
+      if (!reading.ok) {
+        return { verdict: 'REJECTED', issues: ['The reviewer gave no readable verdict, so the draft is not approved.'], error: `unreadable verdict: ${reading.reason}` };
       }
       return { verdict: reading.verdict, issues: reading.issues, verdictProbability: verdictTokenProbability(logprobs, reading.verdict) };
     },
@@ -98,12 +98,18 @@ export async function verifyDraft(run: RunContext, draftAttempt: AttemptRecord, 
 
 /** Reads the verifier's JSON; null for anything that is not exactly a verdict (fail closed). */
 export function parseVerdict(content: string): { verdict: Verdict; issues: string[] } | null {
-  const value = parseJsonObject(content);
-  const verdict = value?.verdict;
-  if (verdict !== 'APPROVED' && verdict !== 'REJECTED') return null;
-  if (verdict === 'APPROVED') return { verdict, issues: [] };
-  const issues = nonBlankStrings(value?.issues);
-  return { verdict, issues: issues.length > 0 ? issues : ['The reviewer rejected the draft without naming a problem.'] };
+  const reading = readVerdict(content);
+  return reading.ok ? { verdict: reading.verdict, issues: reading.issues } : null;
+}
+
+function readVerdict(content: string): { ok: true; verdict: Verdict; issues: string[] } | { ok: false; reason: string } {
+  const object = readJsonObject(content);
+  if (!object.ok) return object;
+  const { verdict } = object.value;
+  if (verdict !== 'APPROVED' && verdict !== 'REJECTED') return { ok: false, reason: 'no "verdict" of APPROVED or REJECTED' };
+  if (verdict === 'APPROVED') return { ok: true, verdict, issues: [] };
+  const issues = nonBlankStrings(object.value.issues);
+  return { ok: true, verdict, issues: issues.length > 0 ? issues : ['The reviewer rejected the draft without naming a problem.'] };
 }
 
 /**
