@@ -5,12 +5,15 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { readJsonBody } from './body.js';
 import { isLoopbackAddress } from './config.js';
 import type { AppDeps, RequestContext } from './context.js';
 import { sendError } from './error-response.js';
+import { parseRequestTarget } from './request-target.js';
 import { createRouter, type Route } from './router.js';
-import { checkApiKey, checkHost, checkOrigin, corsHeaders, type AccessPolicy } from './security.js';
+import { answerConnect, answerMalformedRequest } from './socket-errors.js';
+import { checkApiKey, checkHost, checkOrigin, corsHeaders, singleHostHeader, type AccessPolicy } from './security.js';
 import { ClientAbortedError } from '../utils/errors.js';
 import { startTimer } from '../utils/timer.js';
 
@@ -33,9 +36,19 @@ export function createHttpServer(app: AppDeps, routes: readonly Route[]): Server
     apiKey: app.config.apiKey,
   };
 
-  return createServer((request, response) => {
-    void handle(app, policy, route, request, response);
+  // requireHostHeader is ours to check (singleHostHeader), so that the 400 has the OpenAI shape.
+  const server = createServer({ requireHostHeader: false }, (request, response) => {
+    // handle() answers its own errors; this catch is for a failure of that answer itself, which
+    // must not become an unhandled rejection (Node exits on those).
+    handle(app, policy, route, request, response).catch((thrown: unknown) => {
+      logQuietly(() => app.logger.error('request_failed', { error: thrown }));
+      response.destroy();
+    });
   });
+  // Bytes that are not HTTP never reach handle(): Node's parser reports them here.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerMalformedRequest(error, socket));
+  server.on('connect', (_request: IncomingMessage, socket: Duplex) => answerConnect(socket));
+  return server;
 }
 
 async function handle(
@@ -46,31 +59,39 @@ async function handle(
   response: ServerResponse,
 ): Promise<void> {
   const elapsed = startTimer();
-  const incomingId = request.headers['x-request-id'];
-  const requestId = typeof incomingId === 'string' && REQUEST_ID_PATTERN.test(incomingId) ? incomingId : app.newId('req');
-  const logger = app.logger.child({ request_id: requestId });
-  const url = new URL(request.url ?? '/', 'http://localhost');
   const method = request.method ?? 'GET';
   const controller = new AbortController();
   const logFields: Record<string, unknown> = {};
-  response.setHeader('x-request-id', requestId);
+  let logger = app.logger;
+  let path = shortened(request.url ?? '');
 
   response.on('close', () => {
     const aborted = !response.writableFinished;
     if (aborted) controller.abort(new ClientAbortedError());
-    logger.info('request', {
-      method,
-      path: url.pathname,
-      status: aborted ? 499 : response.statusCode,
-      ms: Math.round(elapsed() * 10) / 10,
-      ...(aborted ? { aborted: true } : {}),
-      ...logFields,
-    });
+    logQuietly(() =>
+      logger.info('request', {
+        method,
+        path,
+        status: aborted ? 499 : response.statusCode,
+        ms: Math.round(elapsed() * 10) / 10,
+        ...(aborted ? { aborted: true } : {}),
+        ...logFields,
+      }),
+    );
   });
 
-  const origin = request.headers.origin;
+  // Everything from the first header read on is inside the try: any throw becomes an answer.
   try {
-    checkHost(request.headers.host, policy);
+    const incomingId = request.headers['x-request-id'];
+    const requestId = typeof incomingId === 'string' && REQUEST_ID_PATTERN.test(incomingId) ? incomingId : app.newId('req');
+    logger = app.logger.child({ request_id: requestId });
+    response.setHeader('x-request-id', requestId);
+    const target = parseRequestTarget(request.url);
+    const url = target.url;
+    path = url.pathname;
+    const origin = request.headers.origin;
+    checkHost(singleHostHeader(request.rawHeaders, request.httpVersion), policy);
+    if (target.authority !== undefined) checkHost(target.authority, policy);
     checkOrigin(origin, policy);
     if (method === 'OPTIONS') {
       const requested = request.headers['access-control-request-headers'];
@@ -99,8 +120,21 @@ async function handle(
     // Once the client is gone, whatever failed after that (a write, the upstream read) is that.
     const error = sendError(response, controller.signal.aborted ? controller.signal.reason : thrown);
     logFields.error = error.message;
-    if (error.status >= 500 && error.status !== 499) logger.error('request_failed', { error: thrown });
+    if (error.status >= 500 && error.status !== 499) logQuietly(() => logger.error('request_failed', { error: thrown }));
   }
+}
+
+/** A log line must never be what takes a request, or the process, down. */
+function logQuietly(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // There is nowhere left to report a logger that throws.
+  }
+}
+
+function shortened(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 /** Listens and resolves once bound; the URL uses the bound port (port 0 picks a free one). */

@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
-import { AuthenticationError, PermissionError } from '../utils/errors.js';
+import { AuthenticationError, InvalidRequestError, PermissionError } from '../utils/errors.js';
 
 /** Schemes of desktop shells and editor webviews, which are local by construction (as in Ollama). */
 const LOCAL_ORIGIN_SCHEMES = new Set(['app:', 'file:', 'tauri:', 'vscode-webview:', 'vscode-file:']);
@@ -19,6 +19,21 @@ export interface AccessPolicy {
   allowedHosts: readonly string[];
   allowedOrigins: readonly string[];
   apiKey: string | undefined;
+}
+
+/**
+ * The request's one Host header. RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request)
+ * status code to any HTTP/1.1 request message that lacks a Host header field".
+ */
+export function singleHostHeader(rawHeaders: readonly string[], httpVersion: string): string | undefined {
+  const values: string[] = [];
+  for (let index = 0; index < rawHeaders.length - 1; index += 2) {
+    if ((rawHeaders[index] as string).toLowerCase() === 'host') values.push(rawHeaders[index + 1] as string);
+  }
+  if (values.length === 0 && httpVersion === '1.1') {
+    throw new InvalidRequestError('The request has no Host header; HTTP/1.1 requires one.', null, 'missing_host_header');
+  }
+  return values[0];
 }
 
 /** Throws PermissionError unless the Host header names this machine (or an allowed name). */
