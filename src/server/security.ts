@@ -22,13 +22,18 @@ export interface AccessPolicy {
 }
 
 /**
- * The request's one Host header. RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request)
- * status code to any HTTP/1.1 request message that lacks a Host header field".
+ * The request's one Host header, read from the raw headers because node:http keeps only the first
+ * of several. RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any
+ * HTTP/1.1 request message that lacks a Host header field and to any request message that contains
+ * more than one Host header field line". Two names leave it open which one a proxy checked.
  */
 export function singleHostHeader(rawHeaders: readonly string[], httpVersion: string): string | undefined {
   const values: string[] = [];
   for (let index = 0; index < rawHeaders.length - 1; index += 2) {
     if ((rawHeaders[index] as string).toLowerCase() === 'host') values.push(rawHeaders[index + 1] as string);
+  }
+  if (values.length > 1) {
+    throw new InvalidRequestError(`The request has ${values.length} Host headers; send exactly one.`, null, 'duplicate_host_header');
   }
   if (values.length === 0 && httpVersion === '1.1') {
     throw new InvalidRequestError('The request has no Host header; HTTP/1.1 requires one.', null, 'missing_host_header');

@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startStack, type Stack } from '../support/stack.js';
 
@@ -17,6 +18,20 @@ function rawRequest(
     });
     request.on('error', reject);
     request.end(options.body);
+  });
+}
+
+/** The bytes as given, for requests node:http will not build (two Host headers); read until the server closes. */
+function rawExchange(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let received = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+    socket.write(bytes);
   });
 }
 
@@ -39,6 +54,23 @@ describe('loopback bind: Host and Origin checks', () => {
     expect(error.type).toBe('permission_error');
     expect(error.code).toBe('host_not_allowed');
     expect(error.message).toContain('RLM_ALLOWED_HOSTS');
+  });
+
+  it.each([
+    ['an allowed name, then a foreign one', 'localhost', 'attacker.example.com'],
+    ['a foreign name, then an allowed one', 'attacker.example.com', 'localhost'],
+    ['the same name twice', 'localhost', 'localhost'],
+  ])('refuses two Host headers (%s) with 400, before any other check', async (_case, first, second) => {
+    const before = stack.simulator.stats.requests;
+    const answer = await rawExchange(
+      stack.url,
+      `GET /v1/models HTTP/1.1\r\nHost: ${first}\r\nHost: ${second}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    const error = (JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { error: { type: string; code: string; message: string } }).error;
+    expect(error).toMatchObject({ type: 'invalid_request_error', code: 'duplicate_host_header' });
+    expect(error.message).toBe('The request has 2 Host headers; send exactly one.');
+    expect(stack.simulator.stats.requests).toBe(before);
   });
 
   it('rejects a browser Origin that is not local or allow-listed, before touching the backend', async () => {
