@@ -1,12 +1,13 @@
 /**
- * Who may talk to the server. On a loopback bind the Host header must be a local name (a page on
- * another site that re-points its DNS at 127.0.0.1 still sends its own name: DNS rebinding), and a
- * browser Origin must be local or allow-listed (a page cannot drive the API from a user's browser),
- * as Ollama itself checks. With an API key, every route but OPTIONS and /health needs it.
+ * Who may talk to the server. On a loopback bind the Host header must be a loopback name or an
+ * allowed one (a page on another site that re-points its DNS at 127.0.0.1 still sends its own name:
+ * DNS rebinding); that is stricter than Ollama, which also takes `*.local`, `*.internal` and the
+ * machine's name. A browser Origin must be local or allow-listed (a page cannot drive the API from
+ * a user's browser), as Ollama checks it. With an API key, every route but OPTIONS and /health
+ * needs it.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import { hostname } from 'node:os';
 import { AuthenticationError, InvalidRequestError, PermissionError } from '../utils/errors.js';
 
 /** Schemes of desktop shells and editor webviews, which are local by construction (as in Ollama). */
@@ -41,14 +42,20 @@ export function singleHostHeader(rawHeaders: readonly string[], httpVersion: str
   return values[0];
 }
 
-/** Throws PermissionError unless the Host header names this machine (or an allowed name). */
+/**
+ * Throws PermissionError unless the Host header is a loopback name or an allowed one. Only names
+ * that never reach DNS pass by themselves: `localhost` and `*.localhost` (RFC 6761 §6.3: resolved
+ * to loopback, and browsers do so without asking DNS), loopback IP literals, and 0.0.0.0 (a
+ * literal too). `*.local`, `*.internal` and this machine's own name are resolved by mDNS or DNS, so
+ * a page that re-points one of them at 127.0.0.1 would pass; they must be listed.
+ */
 export function checkHost(hostHeader: string | undefined, policy: AccessPolicy): void {
   if (!policy.loopbackBind) return;
   const name = hostName(hostHeader ?? '');
-  if (isLocalHostName(name) || policy.allowedHosts.includes(name)) return;
+  if (isLoopbackName(name) || policy.allowedHosts.includes(name)) return;
   throw new PermissionError(
-    `Host "${hostHeader ?? ''}" is not allowed: this server answers only to local names. ` +
-      'If you reach it through a tunnel or proxy, add the name to RLM_ALLOWED_HOSTS.',
+    `Host "${hostHeader ?? ''}" is not allowed: this server answers only to loopback names (localhost, *.localhost, 127.0.0.1, [::1]). ` +
+      'To reach it by another name (a tunnel, a proxy, host.docker.internal, this machine\'s name), add the name to RLM_ALLOWED_HOSTS.',
     'host_not_allowed',
   );
 }
@@ -60,12 +67,19 @@ function hostName(hostHeader: string): string {
   return colon >= 0 ? trimmed.slice(0, colon) : trimmed;
 }
 
-function isLocalHostName(name: string): boolean {
-  if (name === '') return false;
-  // An IP literal cannot be re-pointed by DNS, so it is never a rebinding vector.
-  if (isIP(name.replace(/^\[|\]$/g, '')) !== 0) return true;
-  if (name === 'localhost' || name === hostname().toLowerCase()) return true;
-  return name.endsWith('.localhost') || name.endsWith('.local') || name.endsWith('.internal');
+/** A DNS name in the letters-digits-hyphen form (RFC 1123), so "evil/.localhost" is not one. */
+const DNS_NAME = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
+
+function isLoopbackName(name: string): boolean {
+  if (name === 'localhost' || (name.endsWith('.localhost') && DNS_NAME.test(name))) return true;
+  if (name === '0.0.0.0') return true;
+  if (isIP(name) === 4) return name.startsWith('127.');
+  if (name.startsWith('[') && name.endsWith(']') && isIP(name.slice(1, -1)) === 6) {
+    // The URL parser writes an IPv6 literal in its shortest form, so [0:0:0:0:0:0:0:1] is [::1] too.
+    const canonical = new URL(`http://${name}/`).hostname;
+    return canonical === '[::1]' || canonical.startsWith('[::ffff:7f');
+  }
+  return false;
 }
 
 /** Throws PermissionError for a browser Origin that is neither local nor allow-listed. */

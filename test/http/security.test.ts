@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startStack, type Stack } from '../support/stack.js';
 
@@ -42,9 +43,31 @@ describe('loopback bind: Host and Origin checks', () => {
   });
   afterAll(async () => stack.close());
 
-  it.each(['localhost', '127.0.0.1', '[::1]', 'host.docker.internal', 'my-tunnel.example.net'])('accepts Host %s', async (host) => {
-    const response = await rawRequest(stack.url, { path: '/v1/models', headers: { host: `${host}:11435` } });
-    expect(response.status).toBe(200);
+  it.each(['localhost', 'app.localhost', '127.0.0.1', '127.8.9.10', '[::1]', '0.0.0.0', 'my-tunnel.example.net', 'MY-TUNNEL.example.net'])(
+    'accepts Host %s',
+    async (host) => {
+      const response = await rawRequest(stack.url, { path: '/v1/models', headers: { host: `${host}:11435` } });
+      expect(response.status).toBe(200);
+    },
+  );
+
+  // Names that DNS (or mDNS, or a container runtime) resolves: a page can re-point any of them.
+  it.each(['host.docker.internal', 'printer.local', 'metadata.google.internal', '192.168.1.4', '10.0.0.1', '[fe80::1]', 'localhost.attacker.example', 'evil/.localhost'])(
+    'refuses Host %s unless it is allow-listed, saying how to allow it',
+    async (host) => {
+      const response = await rawRequest(stack.url, { path: '/v1/models', headers: { host } });
+      expect(response.status).toBe(403);
+      const error = (JSON.parse(response.body) as { error: { code: string; message: string } }).error;
+      expect(error.code).toBe('host_not_allowed');
+      expect(error.message).toContain(`Host "${host}"`);
+      expect(error.message).toContain('add the name to RLM_ALLOWED_HOSTS');
+    },
+  );
+
+  const machineName = hostname().toLowerCase();
+  it.runIf(machineName !== 'localhost' && !machineName.endsWith('.localhost'))("refuses this machine's own host name unless it is allow-listed", async () => {
+    const response = await rawRequest(stack.url, { path: '/v1/models', headers: { host: machineName } });
+    expect(response.status).toBe(403);
   });
 
   it('rejects a foreign Host (DNS rebinding) with 403 in the OpenAI shape', async () => {
@@ -105,6 +128,20 @@ describe('loopback bind: Host and Origin checks', () => {
     expect(response.status).toBe(204);
     expect(response.headers['access-control-allow-methods']).toBe('GET, POST, OPTIONS');
     expect(response.headers['access-control-allow-headers']).toBe('authorization, content-type, x-stainless-os');
+  });
+});
+
+describe('loopback bind: names added to RLM_ALLOWED_HOSTS', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ config: { allowedHosts: ['host.docker.internal', hostname().toLowerCase()] } });
+  });
+  afterAll(async () => stack.close());
+
+  it("accepts host.docker.internal and this machine's name once listed", async () => {
+    expect((await rawRequest(stack.url, { path: '/v1/models', headers: { host: 'host.docker.internal:11435' } })).status).toBe(200);
+    expect((await rawRequest(stack.url, { path: '/v1/models', headers: { host: hostname() } })).status).toBe(200);
+    expect((await rawRequest(stack.url, { path: '/v1/models', headers: { host: 'printer.local' } })).status).toBe(403);
   });
 });
 
