@@ -33,7 +33,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { flag: '--host', env: 'RLM_HOST', value: 'ADDRESS', default: '127.0.0.1', description: 'address to listen on' },
   { flag: '--port', env: 'RLM_PORT', value: 'PORT', default: String(DEFAULT_PORT), description: 'port to listen on (0 picks a free one)' },
   { flag: '--ollama-host', env: 'OLLAMA_HOST', value: 'URL', default: 'http://127.0.0.1:11434', description: "Ollama's address, read by Ollama's own rules" },
-  { flag: '--api-key', env: 'RLM_API_KEY', value: 'KEY', default: '(none)', description: 'require Authorization: Bearer KEY on every route but /health' },
+  { flag: '--api-key', env: 'RLM_API_KEY', value: 'KEY', default: '(none)', description: 'require Authorization: Bearer KEY on every route but /health; at least 16 characters unless --host is loopback' },
   { flag: '--log-level', env: 'RLM_LOG_LEVEL', value: 'LEVEL', default: 'info', description: 'debug, info, warn, error or silent' },
   { flag: '--num-ctx', env: 'RLM_NUM_CTX', value: 'TOKENS', default: '8192', description: "context window sent with each chat request (0 = Ollama's default)" },
   { flag: '--upstream-timeout', env: 'RLM_UPSTREAM_TIMEOUT', value: 'SECONDS', default: '300', description: 'longest Ollama may stay silent before a 504' },
@@ -133,7 +133,7 @@ export function resolveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv
     else problems.push(`${levelSetting.source} must be one of ${LOG_LEVELS.join(', ')}, got "${levelSetting.value}"`);
   }
 
-  const apiKey = read('--api-key', 'RLM_API_KEY')?.value;
+  const apiKey = readApiKey(flags, env, host, problems);
   const insecure = flags.get('--insecure') === 'true';
   const config: ServerConfig = {
     host,
@@ -153,7 +153,9 @@ export function resolveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv
     configPath: read('--config', 'RLM_CONFIG')?.value ?? '',
   };
 
-  if (!isLoopbackAddress(host) && apiKey === undefined && !insecure) {
+  // A key given but unusable was reported above; saying "without an API key" too would only repeat it.
+  const keyGiven = flags.has('--api-key') || (env.RLM_API_KEY ?? '') !== '';
+  if (!isLoopbackAddress(host) && !keyGiven && !insecure) {
     problems.push(
       `refusing to listen on ${host} without an API key: anyone who can reach this machine could use your models. ` +
         'Set RLM_API_KEY (recommended), or pass --insecure if the network is trusted.',
@@ -161,6 +163,44 @@ export function resolveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** Shortest key accepted on a non-loopback bind: 16 characters, 64 bits written in hex. */
+export const MIN_PUBLIC_API_KEY_LENGTH = 16;
+
+/**
+ * The key, without surrounding whitespace (no Authorization header can carry it). A flag given
+ * empty is a mistake, not a way to turn the key off; an empty variable counts as unset, as every
+ * variable does, but one holding only whitespace was meant to hold something. On a non-loopback
+ * bind the key is all that stands between the network and the models, so a short one is refused.
+ */
+function readApiKey(flags: Map<string, string>, env: NodeJS.ProcessEnv, host: string, problems: string[]): string | undefined {
+  const fromFlag = flags.get('--api-key');
+  const fromEnv = env.RLM_API_KEY;
+  let key: string | undefined;
+  let source = '--api-key';
+  if (fromFlag !== undefined) {
+    key = fromFlag.trim();
+    if (key === '') {
+      problems.push('--api-key is empty: give a key, or leave the option out to run without one');
+      return undefined;
+    }
+  } else if (fromEnv !== undefined && fromEnv !== '') {
+    key = fromEnv.trim();
+    source = 'RLM_API_KEY';
+    if (key === '') {
+      problems.push('RLM_API_KEY is only whitespace: set a key, or unset the variable to run without one');
+      return undefined;
+    }
+  }
+  const length = key === undefined ? 0 : [...key].length;
+  if (key !== undefined && length < MIN_PUBLIC_API_KEY_LENGTH && !isLoopbackAddress(host)) {
+    problems.push(
+      `${source} is ${length} characters long: on a non-loopback address (${host}) a key needs at least ${MIN_PUBLIC_API_KEY_LENGTH}, ` +
+        'for example from `openssl rand -hex 16`',
+    );
+  }
+  return key;
 }
 
 /** "Name:443" -> "name"; "[::1]:80" -> "[::1]"; a bare IPv6 address stays whole. The Host check compares names only. */

@@ -42,7 +42,44 @@ describe('configuration', () => {
   it('refuses a public bind without a key unless --insecure', () => {
     expect(() => resolve(['--host', '0.0.0.0'])).toThrow(/RLM_API_KEY/);
     expect(resolve(['--host', '0.0.0.0', '--insecure']).insecure).toBe(true);
-    expect(resolve(['--host', '0.0.0.0'], { RLM_API_KEY: 'k' }).host).toBe('0.0.0.0');
+    expect(resolve(['--host', '0.0.0.0'], { RLM_API_KEY: 'a-key-of-16-chrs' }).host).toBe('0.0.0.0');
+  });
+
+  const problemsOf = (argv: string[], env: Record<string, string> = {}): string[] => {
+    try {
+      resolve(argv, env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as ConfigError).problems;
+    }
+    return [];
+  };
+
+  it.each([[['--api-key=']], [['--api-key', '']], [['--api-key', '   ']], [['--api-key=\t', '--host', '0.0.0.0']]])(
+    'refuses an empty or blank --api-key given explicitly: %j',
+    (argv) => {
+      expect(problemsOf(argv)).toContain('--api-key is empty: give a key, or leave the option out to run without one');
+    },
+  );
+
+  it('an empty RLM_API_KEY counts as unset, a blank one is an error naming it', () => {
+    expect(resolve([], { RLM_API_KEY: '' }).apiKey).toBeUndefined();
+    expect(problemsOf([], { RLM_API_KEY: '  ' })).toEqual(['RLM_API_KEY is only whitespace: set a key, or unset the variable to run without one']);
+  });
+
+  it('the key is read without surrounding whitespace, which no Authorization header could carry', () => {
+    expect(resolve(['--api-key', '  local-key  ']).apiKey).toBe('local-key');
+    expect(resolve([], { RLM_API_KEY: ' local-key\n' }).apiKey).toBe('local-key');
+  });
+
+  it('refuses a key shorter than 16 characters on a non-loopback bind, even with --insecure, and names where it came from', () => {
+    expect(problemsOf(['--host', '0.0.0.0', '--api-key', 'short'])).toEqual([
+      '--api-key is 5 characters long: on a non-loopback address (0.0.0.0) a key needs at least 16, for example from `openssl rand -hex 16`',
+    ]);
+    expect(problemsOf(['--insecure'], { RLM_HOST: '192.168.1.4', RLM_API_KEY: '0123456789abcde' })[0]).toMatch(/^RLM_API_KEY is 15 characters long/);
+    expect(resolve(['--host', '0.0.0.0', '--api-key', '0123456789abcdef']).apiKey).toBe('0123456789abcdef');
+    // On loopback only this machine can connect, so a short key (or a dummy one) is the user's choice.
+    expect(resolve(['--api-key', 'k']).apiKey).toBe('k');
   });
 
   it.each([
