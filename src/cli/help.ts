@@ -2,11 +2,13 @@
 import { SETTINGS } from '../server/config.js';
 
 export function helpText(): string {
-  const width = Math.max(...SETTINGS.map((setting) => `${setting.flag} ${setting.value}`.length));
-  const settings = SETTINGS.map(
-    (setting) =>
-      `  ${`${setting.flag} ${setting.value}`.padEnd(width)}  ${setting.env.padEnd(20)} ${setting.description} (default ${setting.default})`,
-  ).join('\n');
+  const rows = [
+    ...SETTINGS.map((setting) => ({ option: `${setting.flag} ${setting.value}`, env: setting.env, meaning: `${setting.description} [default: ${setting.default}]` })),
+    { option: '--insecure', env: '', meaning: 'allow a non-loopback --host without an API key' },
+  ];
+  const optionWidth = Math.max(...rows.map((row) => row.option.length));
+  const envWidth = Math.max(...rows.map((row) => row.env.length));
+  const settings = rows.map((row) => `  ${row.option.padEnd(optionWidth)}  ${row.env.padEnd(envWidth)}  ${row.meaning}`).join('\n');
   return `rlm: an OpenAI-compatible server in front of Ollama for small local models.
 
 Usage:
@@ -29,7 +31,6 @@ Usage:
 Options (each also read from its environment variable; a flag wins). Every command reads them,
 so --ollama-host, --config and --data-dir apply to all:
 ${settings}
-  --insecure                                  allow a non-loopback --host without an API key
 
 Point an OpenAI client at http://127.0.0.1:11435/v1 (any API key unless RLM_API_KEY is set).
 `;

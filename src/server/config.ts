@@ -20,7 +20,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** One setting: its flag, its environment variable, what it means (for --help). */
+/** One setting: its flag, its environment variable, what it means and its default, as --help prints them. */
 export interface SettingSpec {
   flag: string;
   env: string;
@@ -33,13 +33,13 @@ export const SETTINGS: readonly SettingSpec[] = [
   { flag: '--host', env: 'RLM_HOST', value: 'ADDRESS', default: '127.0.0.1', description: 'address to listen on' },
   { flag: '--port', env: 'RLM_PORT', value: 'PORT', default: String(DEFAULT_PORT), description: 'port to listen on (0 picks a free one)' },
   { flag: '--ollama-host', env: 'OLLAMA_HOST', value: 'URL', default: 'http://127.0.0.1:11434', description: "Ollama's address, read by Ollama's own rules" },
-  { flag: '--api-key', env: 'RLM_API_KEY', value: 'KEY', default: '(none)', description: 'require Authorization: Bearer KEY on every route but /health; at least 16 characters unless --host is loopback' },
+  { flag: '--api-key', env: 'RLM_API_KEY', value: 'KEY', default: 'none', description: 'require Authorization: Bearer KEY on every route but /health; at least 16 characters unless --host is loopback' },
   { flag: '--log-level', env: 'RLM_LOG_LEVEL', value: 'LEVEL', default: 'info', description: 'debug, info, warn, error or silent' },
   { flag: '--num-ctx', env: 'RLM_NUM_CTX', value: 'TOKENS', default: '8192', description: "context window sent with each chat request (0 = Ollama's default)" },
   { flag: '--upstream-timeout', env: 'RLM_UPSTREAM_TIMEOUT', value: 'SECONDS', default: '300', description: 'longest Ollama may stay silent before a 504' },
   { flag: '--max-body-bytes', env: 'RLM_MAX_BODY_BYTES', value: 'BYTES', default: String(32 * 1024 * 1024), description: 'largest request body (413 beyond)' },
-  { flag: '--allowed-origins', env: 'RLM_ALLOWED_ORIGINS', value: 'LIST', default: '(local only)', description: 'comma-separated browser origins allowed besides local ones, or *' },
-  { flag: '--allowed-hosts', env: 'RLM_ALLOWED_HOSTS', value: 'LIST', default: '(local only)', description: 'comma-separated Host names accepted besides local ones (e.g. a tunnel)' },
+  { flag: '--allowed-origins', env: 'RLM_ALLOWED_ORIGINS', value: 'LIST', default: 'local origins only', description: 'comma-separated browser origins allowed besides local ones, or *' },
+  { flag: '--allowed-hosts', env: 'RLM_ALLOWED_HOSTS', value: 'LIST', default: 'loopback names only', description: 'comma-separated Host names accepted besides loopback ones (a tunnel, host.docker.internal)' },
   { flag: '--keep-alive-ms', env: 'RLM_KEEP_ALIVE_MS', value: 'MS', default: '5000', description: 'longest silence on a stream before a keep-alive comment' },
   { flag: '--embedding-cache', env: 'RLM_EMBEDDING_CACHE', value: 'ENTRIES', default: '4096', description: 'vectors the /v1/embeddings cache keeps, ~6 KB each at 768 dimensions (0 = off)' },
   { flag: '--config', env: 'RLM_CONFIG', value: 'FILE', default: './rlm.config.json', description: 'pipeline profiles; without the file they are derived from the installed models' },
