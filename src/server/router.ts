@@ -18,6 +18,7 @@ export interface RouteMatch {
 }
 
 export function createRouter(routes: readonly Route[]): (method: string, pathname: string) => RouteMatch {
+  const served = describeRoutes(routes);
   return (method, pathname) => {
     const candidates = [pathname];
     if (!pathname.startsWith('/v1/')) candidates.push(`/v1${pathname}`);
@@ -31,12 +32,15 @@ export function createRouter(routes: readonly Route[]): (method: string, pathnam
       }
     }
     if (allowed.size > 0) throw new MethodNotAllowedError(method, pathname, [...allowed, 'OPTIONS']);
-    throw new NotFoundError(
-      `Unknown path ${method} ${pathname}. This server answers /v1/chat/completions, /v1/completions, /v1/embeddings, /v1/models and /health.`,
-      null,
-      'unknown_url',
-    );
+    throw new NotFoundError(`Unknown path ${method} ${pathname}. This server answers ${served}.`, null, 'unknown_url');
   };
+}
+
+/** "GET /health, … and POST /v1/rlm/search (each /v1 path also without /v1)", from the table itself. */
+function describeRoutes(routes: readonly Route[]): string {
+  const names = routes.map((route) => `${route.method} ${route.path.endsWith('/*') ? `${route.path.slice(0, -1)}{id}` : route.path}`);
+  const listed = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] as string}` : (names[0] ?? 'nothing');
+  return routes.some((route) => route.path.startsWith('/v1/')) ? `${listed} (each /v1 path also without /v1)` : listed;
 }
 
 function matchPath(pattern: string, pathname: string): Record<string, string> | undefined {

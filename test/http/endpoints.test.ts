@@ -169,3 +169,17 @@ describe('POST /v1/embeddings', () => {
     expect((unknown.json() as { error: { message: string } }).error.message).toContain('nomic-embed-text:latest');
   });
 });
+
+describe('an unknown path', () => {
+  it('gets a 404 naming every route the server serves, /v1/rlm/* included', async () => {
+    const response = await fetch(`${stack.url}/v1/no-such-route`);
+    expect(response.status).toBe(404);
+    const error = ((await response.json()) as { error: { message: string; code: string } }).error;
+    expect(error.code).toBe('unknown_url');
+    expect(error.message).toBe(
+      'Unknown path GET /v1/no-such-route. This server answers GET /health, GET /v1/models, GET /v1/models/{id}, ' +
+        'POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, GET /v1/rlm/runs, GET /v1/rlm/runs/{id} ' +
+        'and POST /v1/rlm/search (each /v1 path also without /v1).',
+    );
+  });
+});
