@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The real-model suites need a real Ollama: npm run test:real (vitest.real.config.ts).
+    exclude: ['test/real/**', 'node_modules/**'],
     // Tests start real servers on port 0; each file gets its own process so one file's sockets
     // never leak into another's.
     pool: 'forks',

@@ -54,17 +54,16 @@ describe('metadata routes', () => {
     expect([wrongMethod.status, await wrongMethod.text()]).toEqual([405, '405 method not allowed']);
   });
 
-  it('lists tags newest first with details and capabilities', async () => {
+  it('lists tags newest first with details, and no capabilities (as Ollama 0.24.0)', async () => {
     const body = (await (await fetch(`${simulator.url}/api/tags`)).json()) as { models: Record<string, unknown>[] };
     expect(body.models.map((model) => model.name)).toEqual([
       'qwen3:8b', 'qwen2.5:0.5b', 'llama3.2:latest', 'qwen2.5-coder:1.5b', 'nomic-embed-text:latest',
     ]);
     expect(Object.keys(body.models[2] ?? {})).toEqual([
-      'name', 'model', 'modified_at', 'size', 'digest', 'details', 'capabilities',
+      'name', 'model', 'modified_at', 'size', 'digest', 'details',
     ]);
     expect(body.models[2]).toMatchObject({
       details: { parent_model: '', format: 'gguf', family: 'llama', families: ['llama'], parameter_size: '3.2B', quantization_level: 'Q4_K_M' },
-      capabilities: ['completion', 'tools'],
     });
     expect(body.models[2]?.digest).toMatch(/^[0-9a-f]{64}$/);
   });

@@ -188,6 +188,7 @@ export interface OllamaShowResponse {
   template?: string;
   details: OllamaModelDetails;
   model_info: Record<string, unknown>;
+  tensors?: { name: string; type: string; shape: number[] }[];
   /** completion, tools, insert, vision, embedding, thinking, image, audio. */
   capabilities?: string[];
   modified_at?: string;

@@ -20,18 +20,25 @@ export function defaultChatReply(model: string, messages: readonly OllamaMessage
 }
 
 /** A token's logprobs entry (§3.7), when the request asked for them. */
-function tokenLogprobs(token: string, logprob: number): OllamaLogprob {
-  return { token, logprob, bytes: [...Buffer.from(token, 'utf8')] };
+function tokenLogprobs(token: string, logprob: number, top: number): OllamaLogprob {
+  const entry = { token, logprob, bytes: [...Buffer.from(token, 'utf8')] };
+  if (top <= 0) return entry;
+  // As real Ollama: with top_logprobs, each token lists the likeliest tokens, itself first.
+  const alternatives = Array.from({ length: top - 1 }, (_, rank) => {
+    const alternative = `${token}~${rank + 1}`;
+    return { token: alternative, logprob: logprob - (rank + 1), bytes: [...Buffer.from(alternative, 'utf8')] };
+  });
+  return { ...entry, top_logprobs: [entry, ...alternatives] };
 }
 
-function chatAnswer(model: string, turn: Turn, stream: boolean, core: SimulatorCore, logprob: number | undefined): Answer {
+function chatAnswer(model: string, turn: Turn, stream: boolean, core: SimulatorCore, logprob: number | undefined, top: number): Answer {
   const stamp = (): string => rfc3339Nano(core.now());
   const line = (message: object, token?: string): object => ({
     model,
     created_at: stamp(),
     message,
     done: false,
-    ...(logprob !== undefined && token !== undefined ? { logprobs: [tokenLogprobs(token, logprob)] } : {}),
+    ...(logprob !== undefined && token !== undefined ? { logprobs: [tokenLogprobs(token, logprob, top)] } : {}),
   });
   const toolCalls = (on: Turn['toolCallsOn']): { tool_calls?: OllamaToolCall[] } =>
     turn.toolCalls.length > 0 && turn.toolCallsOn === on ? { tool_calls: turn.toolCalls } : {};
@@ -59,7 +66,7 @@ function chatAnswer(model: string, turn: Turn, stream: boolean, core: SimulatorC
       },
       done: true,
       done_reason: turn.doneReason,
-      ...(logprob !== undefined ? { logprobs: turn.content.map((token) => tokenLogprobs(token, logprob)) } : {}),
+      ...(logprob !== undefined ? { logprobs: turn.content.map((token) => tokenLogprobs(token, logprob, top)) } : {}),
       ...turn.metrics,
     }),
     firstDelayMs: core.settings.firstTokenLatencyMs,
@@ -126,5 +133,5 @@ export async function handleChat(exchange: Exchange, core: SimulatorCore): Promi
     core.settings,
   );
   const logprob = body.logprobs === true ? (asSimulatedReply(reply).logprob ?? DEFAULT_LOGPROB) : undefined;
-  return deliver(exchange, chatAnswer(requested, turn, body.stream !== false, core, logprob));
+  return deliver(exchange, chatAnswer(requested, turn, body.stream !== false, core, logprob, typeof body.top_logprobs === 'number' ? body.top_logprobs : 0));
 }
