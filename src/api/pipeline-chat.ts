@@ -5,6 +5,7 @@
  * the answer as content deltas, the finish chunk (carrying the same `rlm` object), usage, [DONE].
  */
 import type { ServerResponse } from 'node:http';
+import { assertCheckableSchemas } from '../orchestrator/checks/client-schemas.js';
 import type { PipelineResult, RunSummary } from '../orchestrator/loop/types.js';
 import type { RequestContext } from '../server/context.js';
 import { sendJson } from '../server/error-response.js';
@@ -19,6 +20,7 @@ export async function handlePipelineChat(context: RequestContext, request: OpenA
   const { app, signal, response } = context;
   const pipeline = app.pipeline;
   // Everything that can be refused is refused here, while a real status can still be sent.
+  assertCheckableSchemas(request);
   const hasTools = Array.isArray(request.tools) && request.tools.length > 0 && request.tool_choice !== 'none';
   await pipeline.checkProfileModels(profile, signal, { tools: hasTools });
   pipeline.limiter.assertRoom();

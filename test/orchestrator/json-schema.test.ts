@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateJsonSchema, type SchemaIssue } from '../../src/orchestrator/checks/json-schema.js';
+import { createWorkBudget } from '../../src/orchestrator/checks/work-budget.js';
 
 const messages = (issues: SchemaIssue[]) => issues.map((issue) => `${issue.path}: ${issue.message}`);
 const check = (value: unknown, schema: unknown) => messages(validateJsonSchema(value, schema));
@@ -124,11 +125,44 @@ describe('validateJsonSchema', () => {
     expect(check('a', { minLength: 2 })).toEqual(['$: must be at least 2 characters long']);
   });
 
-  it('pattern, and a pattern that does not compile is ignored', () => {
+  it('pattern; a pattern that cannot be run safely fails closed', () => {
     expect(check('abc', { pattern: '^a' })).toEqual([]);
     expect(check('xbc', { pattern: '^a' })).toEqual(['$: must match the pattern /^a/']);
     expect(check('a-b', { pattern: '^[a-z]\\-[a-z]$' })).toEqual([]);
-    expect(check('anything', { pattern: '([' })).toEqual([]);
+    expect(check('anything', { pattern: '([' })).toEqual(['$: cannot be checked against the pattern /([/ (it has an unterminated class "[" at character 2), so it is not accepted']);
+    expect(check('aa', { pattern: '^(a)\\1$' })).toEqual(['$: cannot be checked against the pattern /^(a)\\1$/ (it uses a backreference "\\1" at character 5), so it is not accepted']);
+    expect(check({ 'x-a': 1 }, { patternProperties: { '(?=x)': {} } })).toEqual([
+      '$["x-a"]: cannot be checked against the pattern /(?=x)/ (it uses a lookaround "(?=" at character 1), so it is not accepted',
+    ]);
+  });
+
+  describe('bounded work', () => {
+    it('a pattern that backtracks catastrophically in a RegExp is matched in linear time', () => {
+      const hostile = `${'a'.repeat(5000)}!`;
+      const started = performance.now();
+      expect(check(hostile, { enum: [hostile], pattern: '^(a+)+$' })).toEqual(['$: must match the pattern /^(a+)+$/']);
+      expect(check('a'.repeat(5000), { pattern: '^(a|a)*$' })).toEqual([]);
+      expect(performance.now() - started).toBeLessThan(1000);
+    });
+
+    it('an anyOf/$ref fan-out of 2^21 stops at the step budget, failing closed', () => {
+      const $defs: Record<string, unknown> = { d21: { type: 'integer' } };
+      for (let level = 0; level < 21; level++) $defs[`d${level}`] = { anyOf: [{ $ref: `#/$defs/d${level + 1}` }, { $ref: `#/$defs/d${level + 1}` }] };
+      const budget = createWorkBudget(100_000);
+      const started = performance.now();
+      expect(messages(validateJsonSchema('x', { $defs, $ref: '#/$defs/d0' }, budget))).toEqual([
+        '$: is too costly to check against the schema (more than 100000 steps of checking), so it is not accepted',
+      ]);
+      expect(budget.used).toBeLessThanOrEqual(100_000 + 20);
+      expect(performance.now() - started).toBeLessThan(1000);
+    });
+
+    it('uniqueItems over a long array, and deeply nested equal items, stop at the budget', () => {
+      const items = Array.from({ length: 5000 }, (_, index) => ({ index }));
+      expect(check(items, { uniqueItems: true })).toEqual(['$: is too costly to check against the schema (more than 2000000 steps of checking), so it is not accepted']);
+      const deep = (depth: number): unknown => (depth === 0 ? 1 : [deep(depth - 1)]);
+      expect(check([deep(5000), deep(5000)], { uniqueItems: true })[0]).toMatch(/too costly to check/);
+    });
   });
 
   it('array sizes and uniqueItems', () => {

@@ -9,7 +9,8 @@
 import { Script } from 'node:vm';
 import type { DraftToolCall } from '../../types/attempt.js';
 import type { OpenAIResponseFormat, OpenAIToolDefinition } from '../../types/openai.js';
-import { validateJsonSchema } from './json-schema.js';
+import { validateJsonSchema, VALIDATION_STEP_BUDGET } from './json-schema.js';
+import { createWorkBudget, type WorkBudget } from './work-budget.js';
 
 export interface Draft {
   content: string;
@@ -34,6 +35,8 @@ export interface CheckResult {
 const JAVASCRIPT_LANGUAGES = new Set(['js', 'javascript', 'mjs', 'cjs']);
 
 export function runDeterministicChecks(draft: Draft, context: CheckContext): CheckResult[] {
+  // One budget for every schema the draft is held to, so a hundred tool calls cannot take a hundred budgets.
+  const budget = createWorkBudget(VALIDATION_STEP_BUDGET);
   const results: CheckResult[] = [checkEmptyAnswer(draft)];
   const format = context.responseFormat;
   // A turn that only calls tools has no content to hold to the response format.
@@ -41,9 +44,9 @@ export function runDeterministicChecks(draft: Draft, context: CheckContext): Che
   if (format?.type === 'json_object' && formatApplies) results.push(checkJsonObject(draft.content));
   if (format?.type === 'json_schema' && formatApplies) {
     // Without a schema the answer must still be JSON; `true` is the schema every value satisfies.
-    results.push(checkJsonSchema(draft.content, format.json_schema?.schema ?? true));
+    results.push(checkJsonSchema(draft.content, format.json_schema?.schema ?? true, budget));
   }
-  if (draft.toolCalls.length > 0) results.push(checkToolArguments(draft.toolCalls, context.tools ?? []));
+  if (draft.toolCalls.length > 0) results.push(checkToolArguments(draft.toolCalls, context.tools ?? [], budget));
   const blocks = fencedBlocks(draft.content);
   const jsonBlocks = blocks.filter((block) => block.language === 'json');
   const formatRequested = format?.type === 'json_object' || format?.type === 'json_schema';
@@ -66,16 +69,16 @@ function checkJsonObject(content: string): CheckResult {
   return result('json_object', issues, { fenced: answer.fenced });
 }
 
-function checkJsonSchema(content: string, schema: unknown): CheckResult {
+function checkJsonSchema(content: string, schema: unknown, budget: WorkBudget): CheckResult {
   const answer = parseAnswerJson(content);
   if (!answer.parsed.ok) return result('json_schema', [`The answer is not valid JSON: ${answer.parsed.error}`], { fenced: answer.fenced });
-  const issues = validateJsonSchema(answer.parsed.value, schema).map(
+  const issues = validateJsonSchema(answer.parsed.value, schema, budget).map(
     (issue) => `The answer does not match the requested schema: ${issue.path}: ${issue.message}`,
   );
   return result('json_schema', issues, { fenced: answer.fenced, schemaIssues: issues.length });
 }
 
-function checkToolArguments(toolCalls: readonly DraftToolCall[], tools: readonly OpenAIToolDefinition[]): CheckResult {
+function checkToolArguments(toolCalls: readonly DraftToolCall[], tools: readonly OpenAIToolDefinition[], budget: WorkBudget): CheckResult {
   const available = new Map<string, OpenAIToolDefinition>();
   for (const tool of tools) {
     // Request types are loose on the wire; a malformed entry simply offers no tool.
@@ -103,7 +106,7 @@ function checkToolArguments(toolCalls: readonly DraftToolCall[], tools: readonly
     }
     const parameters = tool.function.parameters;
     if (parameters === undefined) return;
-    for (const issue of validateJsonSchema(parsed.value, parameters)) {
+    for (const issue of validateJsonSchema(parsed.value, parameters, budget)) {
       issues.push(`${label} has arguments that do not match the tool's parameters: ${issue.path}: ${issue.message}`);
     }
   });

@@ -6,9 +6,17 @@
  * issues short enough to paste into a revision prompt.
  *
  * Deliberately lenient about the schema itself: unknown keywords, annotations (description, title,
- * default, format, examples, strict), unresolvable `$ref`s and patterns that do not compile are
- * ignored, because a fault in the caller's schema is not a fault in the model's answer.
+ * default, format, examples, strict) and unresolvable `$ref`s are ignored, because a fault in the
+ * caller's schema is not a fault in the model's answer.
+ *
+ * Bounded, because the schema is the client's: patterns run on a linear-time matcher
+ * (linear-pattern.ts), and one validation may take at most a budget of steps (schema nodes
+ * visited, pattern states stepped, values compared). What cannot be checked fails closed: a pattern
+ * the matcher refuses, or a budget spent, is an issue, never a pass. Requests are screened before a
+ * run starts (client-schemas.ts), so a client's schema reaches this only once it is known to fit.
  */
+import { schemaPattern } from './linear-pattern.js';
+import { createWorkBudget, WorkBudgetExceeded, type WorkBudget } from './work-budget.js';
 
 export interface SchemaIssue {
   /** Where in the value, as a JSON path: `$`, `$.items[2].name`, `$["first name"]`. */
@@ -24,6 +32,17 @@ const MAX_DEPTH = 256;
 const MAX_LISTED_VALUES = 10;
 /** Relative tolerance for `multipleOf`, so 0.3 counts as a multiple of 0.1 despite binary floats. */
 const MULTIPLE_TOLERANCE = 1e-9;
+/**
+ * Steps one validation may take when the caller gives no budget: under a tenth of a second of
+ * work. A draft a few thousand characters long under a sane schema takes well under a tenth of it.
+ */
+export const VALIDATION_STEP_BUDGET = 2_000_000;
+/**
+ * What visiting one schema node costs in steps: measured at about 1 µs (issue lists, alternatives
+ * weighed) against some 40 ns for a pattern step or a value compared, which cost 1.
+ */
+const NODE_VISIT_STEPS = 20;
+const CONTAINER_COMPARE_STEPS = 5;
 
 type SchemaObject = Record<string, unknown>;
 
@@ -33,16 +52,27 @@ interface Walk {
   issues: SchemaIssue[];
   /** `$ref` targets being applied to a value; applying one again to the same value would never end. */
   referencesInProgress: { target: unknown; value: unknown }[];
+  budget: WorkBudget;
 }
 
-export function validateJsonSchema(value: unknown, schema: unknown): SchemaIssue[] {
+/**
+ * The ways `value` breaks `schema`, at most 20. `budget` (one of VALIDATION_STEP_BUDGET steps when
+ * not given) may be shared by several validations of one draft; once spent, the only issue is that.
+ */
+export function validateJsonSchema(value: unknown, schema: unknown, budget: WorkBudget = createWorkBudget(VALIDATION_STEP_BUDGET)): SchemaIssue[] {
   // The root is already being applied to the value, so a "#" straight back to it adds nothing.
-  const walk: Walk = { root: schema, issues: [], referencesInProgress: [{ target: schema, value }] };
-  validate(value, schema, '$', 0, walk);
+  const walk: Walk = { root: schema, issues: [], referencesInProgress: [{ target: schema, value }], budget };
+  try {
+    validate(value, schema, '$', 0, walk);
+  } catch (error) {
+    if (!(error instanceof WorkBudgetExceeded)) throw error;
+    return [{ path: '$', message: `is too costly to check against the schema (more than ${error.limit} steps of checking), so it is not accepted` }];
+  }
   return walk.issues;
 }
 
 function validate(value: unknown, schema: unknown, path: string, depth: number, walk: Walk): void {
+  walk.budget.spend(NODE_VISIT_STEPS);
   if (walk.issues.length >= MAX_ISSUES || schema === true) return;
   if (schema === false) return report(walk, path, 'no value is allowed here');
   if (!isRecord(schema)) return;
@@ -76,7 +106,7 @@ function validateReference(value: unknown, reference: string, path: string, dept
 }
 
 /** Resolves "#" and JSON pointers "#/$defs/X", "#/definitions/X" (RFC 6901 escapes included). */
-function resolveReference(root: unknown, reference: string): unknown {
+export function resolveReference(root: unknown, reference: string): unknown {
   if (reference === '#') return root;
   if (!reference.startsWith('#/')) return undefined;
   let current: unknown = root;
@@ -92,7 +122,7 @@ function resolveReference(root: unknown, reference: string): unknown {
   return current;
 }
 
-function decodePointerToken(encoded: string): string {
+export function decodePointerToken(encoded: string): string {
   let token = encoded;
   try {
     token = decodeURIComponent(encoded);
@@ -132,12 +162,12 @@ function matchesType(value: unknown, type: string): boolean {
 }
 
 function validateValueSet(value: unknown, schema: SchemaObject, path: string, walk: Walk): void {
-  if (Array.isArray(schema.enum) && !schema.enum.some((allowed) => deepEqual(allowed, value))) {
+  if (Array.isArray(schema.enum) && !schema.enum.some((allowed) => deepEqual(allowed, value, walk.budget))) {
     const listed = schema.enum.slice(0, MAX_LISTED_VALUES).map(formatValue).join(', ');
     const more = schema.enum.length > MAX_LISTED_VALUES ? ', …' : '';
     report(walk, path, `must be one of ${listed}${more}`);
   }
-  if (Object.hasOwn(schema, 'const') && !deepEqual(schema.const, value)) {
+  if (Object.hasOwn(schema, 'const') && !deepEqual(schema.const, value, walk.budget)) {
     report(walk, path, `must be ${formatValue(schema.const)}`);
   }
 }
@@ -175,8 +205,9 @@ function validateString(value: string, schema: SchemaObject, path: string, walk:
     if (typeof maxLength === 'number' && length > maxLength) report(walk, path, `must be at most ${maxLength} characters long`);
   }
   if (typeof pattern === 'string') {
-    const expression = compiledPattern(schema, pattern);
-    if (expression !== null && !expression.test(value)) report(walk, path, `must match the pattern /${pattern}/`);
+    const compiled = schemaPattern(schema, pattern);
+    if (!compiled.ok) report(walk, path, unsupportedPattern(pattern, compiled.reason));
+    else if (!compiled.pattern.test(value, walk.budget)) report(walk, path, `must match the pattern /${pattern}/`);
   }
 }
 
@@ -193,15 +224,15 @@ function validateArray(value: unknown[], schema: SchemaObject, path: string, dep
   if (typeof minItems === 'number' && value.length < minItems) report(walk, path, `must have at least ${counted(minItems, 'item')}`);
   if (typeof maxItems === 'number' && value.length > maxItems) report(walk, path, `must have at most ${counted(maxItems, 'item')}`);
   if (uniqueItems === true) {
-    const duplicate = findDuplicate(value);
+    const duplicate = findDuplicate(value, walk.budget);
     if (duplicate) report(walk, path, `must not repeat items (items ${duplicate[0]} and ${duplicate[1]} are equal)`);
   }
 }
 
-function findDuplicate(items: unknown[]): [number, number] | undefined {
+function findDuplicate(items: unknown[], budget: WorkBudget): [number, number] | undefined {
   for (let later = 1; later < items.length; later++) {
     for (let earlier = 0; earlier < later; earlier++) {
-      if (deepEqual(items[earlier], items[later])) return [earlier, later];
+      if (deepEqual(items[earlier], items[later], budget)) return [earlier, later];
     }
   }
   return undefined;
@@ -221,8 +252,12 @@ function validateObject(value: SchemaObject, schema: SchemaObject, path: string,
     let matched = Object.hasOwn(declared, key);
     if (matched) validate(value[key], declared[key], keyPath, depth + 1, walk);
     for (const [source, propertySchema] of patterns) {
-      const expression = compiledPattern(patternProperties as object, source);
-      if (expression === null || !expression.test(key)) continue;
+      const compiled = schemaPattern(patternProperties as object, source);
+      if (!compiled.ok) {
+        report(walk, keyPath, unsupportedPattern(source, compiled.reason));
+        continue;
+      }
+      if (!compiled.pattern.test(key, walk.budget)) continue;
       matched = true;
       validate(value[key], propertySchema, keyPath, depth + 1, walk);
     }
@@ -260,7 +295,7 @@ function validateCombinators(value: unknown, schema: SchemaObject, path: string,
 
 /** Validates against a sub-schema without reporting, for the combinators that weigh alternatives. */
 function issuesOf(value: unknown, schema: unknown, path: string, depth: number, walk: Walk): SchemaIssue[] {
-  const trial: Walk = { root: walk.root, issues: [], referencesInProgress: walk.referencesInProgress };
+  const trial: Walk = { root: walk.root, issues: [], referencesInProgress: walk.referencesInProgress, budget: walk.budget };
   validate(value, schema, path, depth + 1, trial);
   return trial.issues;
 }
@@ -293,40 +328,17 @@ function describeNoMatch(value: unknown, path: string, failures: SchemaIssue[][]
   return `does not match any of the allowed alternatives (closest: ${where}${first.message})`;
 }
 
-const patternCache = new WeakMap<object, Map<string, RegExp | null>>();
-
-/** Compiles each pattern once per schema object; a pattern that does not compile yields null and is ignored. */
-function compiledPattern(owner: object, source: string): RegExp | null {
-  let patterns = patternCache.get(owner);
-  if (patterns === undefined) {
-    patterns = new Map();
-    patternCache.set(owner, patterns);
-  }
-  const cached = patterns.get(source);
-  if (cached !== undefined) return cached;
-  const expression = compileRegExp(source);
-  patterns.set(source, expression);
-  return expression;
-}
-
-function compileRegExp(source: string): RegExp | null {
-  // JSON Schema patterns are ECMA-262 with Unicode semantics; some written for the legacy syntax
-  // (`\-` outside a class) only compile without the `u` flag, so fall back to that.
-  for (const flags of ['u', '']) {
-    try {
-      return new RegExp(source, flags);
-    } catch {
-      // Try the next flags.
-    }
-  }
-  return null;
+/** Fail closed: a pattern that cannot be run safely cannot vouch for the value. */
+function unsupportedPattern(source: string, reason: string): string {
+  return `cannot be checked against the pattern /${source}/ (${reason}), so it is not accepted`;
 }
 
 function report(walk: Walk, path: string, message: string): void {
   if (walk.issues.length < MAX_ISSUES) walk.issues.push({ path, message });
 }
 
-function childPath(path: string, key: string | number): string {
+/** `$.items[2].name`, `$["first name"]`: a key or index added to a JSON path. */
+export function childPath(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
@@ -346,16 +358,23 @@ function formatValue(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
-/** JSON equality: key order does not matter, 0 equals -0. */
-function deepEqual(left: unknown, right: unknown): boolean {
-  if (left === right) return true;
+/** JSON equality: key order does not matter, 0 equals -0. A step per pair of values compared, more for containers. */
+function deepEqual(left: unknown, right: unknown, budget: WorkBudget, depth = 0): boolean {
+  if (left === right) {
+    budget.spend(1);
+    return true;
+  }
+  // Two containers cost their key lists: measured at a few times a plain comparison.
+  budget.spend(typeof left === 'object' && left !== null && typeof right === 'object' && right !== null ? CONTAINER_COMPARE_STEPS : 1);
+  // Deeper than the walk itself goes: count it as spent rather than risk the call stack.
+  if (depth > MAX_DEPTH) throw new WorkBudgetExceeded(budget.limit);
   if (Array.isArray(left)) {
-    return Array.isArray(right) && left.length === right.length && left.every((item, index) => deepEqual(item, right[index]));
+    return Array.isArray(right) && left.length === right.length && left.every((item, index) => deepEqual(item, right[index], budget, depth + 1));
   }
   if (isRecord(left) && isRecord(right)) {
     const keys = Object.keys(left);
     if (keys.length !== Object.keys(right).length) return false;
-    return keys.every((key) => Object.hasOwn(right, key) && deepEqual(left[key], right[key]));
+    return keys.every((key) => Object.hasOwn(right, key) && deepEqual(left[key], right[key], budget, depth + 1));
   }
   return false;
 }
