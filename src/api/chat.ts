@@ -1,12 +1,15 @@
 /**
  * POST /v1/chat/completions in pass-through mode: the request goes to the named Ollama model
- * through the native /api/chat, and the answer comes back in OpenAI's shape, whole or streamed.
+ * through the native /api/chat, and the answer comes back in OpenAI's shape, whole or streamed. A
+ * stream answers 200 only once Ollama's first chunk is in (or the keep-alive interval has passed),
+ * so an Ollama that fails at once gets its real status to the client.
  * A virtual model (a pipeline profile, or `rlm/<model>`) goes to the pipeline instead.
  */
 import { parseChatRequest, toOllamaChatRequest } from './chat-request.js';
 import { toChatCompletion, type ChatResponseContext } from './chat-response.js';
 import { createChatChunkStream } from './chat-stream.js';
 import { openEventStream } from './event-stream.js';
+import { awaitFirstChunk } from './first-chunk.js';
 import { checkModel, explainUpstreamError } from './model-checks.js';
 import { handlePipelineChat } from './pipeline-chat.js';
 import type { RequestContext } from '../server/context.js';
@@ -41,10 +44,17 @@ export async function handleChatCompletions(context: RequestContext): Promise<vo
   }
 
   const converter = createChatChunkStream({ ...responseContext, includeUsage: request.stream_options?.include_usage === true });
+  const chunks = await awaitFirstChunk(app.ollama.chatStream(upstream, signal), app.config.keepAliveMs).catch((error: unknown) =>
+    explainUpstreamError(app, request.model, error, signal),
+  );
   const writer = openEventStream(context);
-  await writer.data(converter.start());
-  for await (const chunk of app.ollama.chatStream(upstream, signal)) {
-    for (const event of converter.push(chunk)) await writer.data(event);
+  try {
+    await writer.data(converter.start());
+    for await (const chunk of chunks) {
+      for (const event of converter.push(chunk)) await writer.data(event);
+    }
+  } finally {
+    await chunks.return?.();
   }
   for (const event of converter.finish()) await writer.data(event);
   await writer.done();

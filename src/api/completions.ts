@@ -5,6 +5,7 @@
  */
 import { createCompletionChunkStream, parseCompletionRequest, toCompletion, toOllamaGenerateRequest } from './completion-mapping.js';
 import { openEventStream } from './event-stream.js';
+import { awaitFirstChunk } from './first-chunk.js';
 import { checkModel, explainUpstreamError } from './model-checks.js';
 import type { RequestContext } from '../server/context.js';
 import { sendJson } from '../server/error-response.js';
@@ -29,9 +30,16 @@ export async function handleCompletions(context: RequestContext): Promise<void> 
   }
 
   const converter = createCompletionChunkStream({ ...responseContext, includeUsage: request.stream_options?.include_usage === true });
+  const chunks = await awaitFirstChunk(app.ollama.generateStream(upstream, signal), app.config.keepAliveMs).catch((error: unknown) =>
+    explainUpstreamError(app, request.model, error, signal),
+  );
   const writer = openEventStream(context);
-  for await (const chunk of app.ollama.generateStream(upstream, signal)) {
-    for (const event of converter.push(chunk)) await writer.data(event);
+  try {
+    for await (const chunk of chunks) {
+      for (const event of converter.push(chunk)) await writer.data(event);
+    }
+  } finally {
+    await chunks.return?.();
   }
   for (const event of converter.finish()) await writer.data(event);
   await writer.done();
