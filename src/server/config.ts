@@ -9,6 +9,14 @@ import { parseOllamaHost } from '../llm/ollama-host.js';
 import type { LogLevel, ServerConfig } from '../types/config.js';
 
 export const DEFAULT_PORT = 11435;
+const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+/**
+ * The default budget of body bytes held at once, in bodies of the largest size: four, which is
+ * 128 MiB by default. Parsing holds about two more copies, so that is about 400 MB at worst; typical
+ * bodies are kilobytes, so it never stands in an editor's way; and it grows with --max-body-bytes,
+ * so raising that never makes a body impossible.
+ */
+const BODY_TOTAL_FACTOR = 4;
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
 export class ConfigError extends Error {
@@ -37,7 +45,14 @@ export const SETTINGS: readonly SettingSpec[] = [
   { flag: '--log-level', env: 'RLM_LOG_LEVEL', value: 'LEVEL', default: 'info', description: 'debug, info, warn, error or silent' },
   { flag: '--num-ctx', env: 'RLM_NUM_CTX', value: 'TOKENS', default: '8192', description: "context window sent with each chat request (0 = Ollama's default)" },
   { flag: '--upstream-timeout', env: 'RLM_UPSTREAM_TIMEOUT', value: 'SECONDS', default: '300', description: 'longest Ollama may stay silent before a 504' },
-  { flag: '--max-body-bytes', env: 'RLM_MAX_BODY_BYTES', value: 'BYTES', default: String(32 * 1024 * 1024), description: 'largest request body (413 beyond)' },
+  { flag: '--max-body-bytes', env: 'RLM_MAX_BODY_BYTES', value: 'BYTES', default: String(DEFAULT_MAX_BODY_BYTES), description: 'largest request body (413 beyond)' },
+  {
+    flag: '--max-body-total-bytes',
+    env: 'RLM_MAX_BODY_TOTAL_BYTES',
+    value: 'BYTES',
+    default: `${BODY_TOTAL_FACTOR} times --max-body-bytes`,
+    description: 'request-body bytes held at once by all requests together (503 with Retry-After beyond)',
+  },
   { flag: '--allowed-origins', env: 'RLM_ALLOWED_ORIGINS', value: 'LIST', default: 'local origins only', description: 'comma-separated browser origins allowed besides local ones, or *' },
   { flag: '--allowed-hosts', env: 'RLM_ALLOWED_HOSTS', value: 'LIST', default: 'loopback names only', description: 'comma-separated Host names accepted besides loopback ones (a tunnel, host.docker.internal)' },
   { flag: '--keep-alive-ms', env: 'RLM_KEEP_ALIVE_MS', value: 'MS', default: '5000', description: 'longest silence on a stream before a keep-alive comment' },
@@ -133,6 +148,16 @@ export function resolveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv
     else problems.push(`${levelSetting.source} must be one of ${LOG_LEVELS.join(', ')}, got "${levelSetting.value}"`);
   }
 
+  const maxBodyBytes = integer('--max-body-bytes', 'RLM_MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, 1024, 1024 * 1024 * 1024);
+  const maxBodyTotalBytes = integer('--max-body-total-bytes', 'RLM_MAX_BODY_TOTAL_BYTES', BODY_TOTAL_FACTOR * maxBodyBytes, 1024, 64 * 1024 * 1024 * 1024);
+  const totalSetting = read('--max-body-total-bytes', 'RLM_MAX_BODY_TOTAL_BYTES');
+  if (totalSetting !== undefined && maxBodyTotalBytes < maxBodyBytes) {
+    problems.push(
+      `${totalSetting.source} (${maxBodyTotalBytes}) is below the largest body allowed (${maxBodyBytes}, ${read('--max-body-bytes', 'RLM_MAX_BODY_BYTES')?.source ?? 'the default of --max-body-bytes'}): ` +
+        'such a body would be refused every time; raise it, or leave it unset for four times the largest body',
+    );
+  }
+
   const apiKey = readApiKey(flags, env, host, problems);
   const insecure = flags.get('--insecure') === 'true';
   const config: ServerConfig = {
@@ -144,7 +169,8 @@ export function resolveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv
     logLevel,
     numCtx: integer('--num-ctx', 'RLM_NUM_CTX', 8192, 0, 10_000_000),
     upstreamTimeoutMs: integer('--upstream-timeout', 'RLM_UPSTREAM_TIMEOUT', 300, 1, 86_400) * 1000,
-    maxBodyBytes: integer('--max-body-bytes', 'RLM_MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxBodyBytes,
+    maxBodyTotalBytes,
     allowedOrigins: list('--allowed-origins', 'RLM_ALLOWED_ORIGINS'),
     allowedHosts: list('--allowed-hosts', 'RLM_ALLOWED_HOSTS').map(hostWithoutPort),
     embeddingCacheEntries: integer('--embedding-cache', 'RLM_EMBEDDING_CACHE', 4096, 0, 10_000_000),

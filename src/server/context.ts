@@ -35,7 +35,7 @@ export interface RequestContext {
   logger: Logger;
   /** Aborted when the client goes away before the answer is complete. */
   signal: AbortSignal;
-  /** Reads and parses the JSON body (413 / 400 on bad input). */
+  /** Reads and parses the JSON body: 413 past the per-body limit, 503 past the server-wide body budget, 400 when empty or not JSON. */
   readJson(): Promise<unknown>;
   /** Fields that the request's log line should carry (model, stream, upstream ms…). */
   logFields: Record<string, unknown>;

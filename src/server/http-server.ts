@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { readJsonBody } from './body.js';
+import { createBodyBudget, type BodyBudget } from './body-budget.js';
 import { isLoopbackAddress } from './config.js';
 import type { AppDeps, RequestContext } from './context.js';
 import { sendError } from './error-response.js';
@@ -35,12 +36,13 @@ export function createHttpServer(app: AppDeps, routes: readonly Route[]): Server
     allowedOrigins: app.config.allowedOrigins,
     apiKey: app.config.apiKey,
   };
+  const bodyBudget = createBodyBudget(app.config.maxBodyTotalBytes);
 
   // requireHostHeader is ours to check (singleHostHeader), so that the 400 has the OpenAI shape.
   const server = createServer({ requireHostHeader: false }, (request, response) => {
     // handle() answers its own errors; this catch is for a failure of that answer itself, which
     // must not become an unhandled rejection (Node exits on those).
-    handle(app, policy, route, request, response).catch((thrown: unknown) => {
+    handle(app, policy, route, bodyBudget, request, response).catch((thrown: unknown) => {
       logQuietly(() => app.logger.error('request_failed', { error: thrown }));
       response.destroy();
     });
@@ -55,6 +57,7 @@ async function handle(
   app: AppDeps,
   policy: AccessPolicy,
   route: ReturnType<typeof createRouter>,
+  bodyBudget: BodyBudget,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
@@ -64,8 +67,11 @@ async function handle(
   const logFields: Record<string, unknown> = {};
   let logger = app.logger;
   let path = shortened(request.url ?? '');
+  const bodyLease = bodyBudget.lease();
 
   response.on('close', () => {
+    // The parsed body lives as long as the handler, so its bytes count until the answer is done.
+    bodyLease.release();
     const aborted = !response.writableFinished;
     if (aborted) controller.abort(new ClientAbortedError());
     logQuietly(() =>
@@ -112,7 +118,7 @@ async function handle(
       requestId,
       logger,
       signal: controller.signal,
-      readJson: () => readJsonBody(request, app.config.maxBodyBytes),
+      readJson: () => readJsonBody(request, { maxBytes: app.config.maxBodyBytes, lease: bodyLease }),
       logFields,
     };
     await match.handler(context);

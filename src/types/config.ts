@@ -20,6 +20,8 @@ export interface ServerConfig {
   upstreamTimeoutMs: number;
   /** Largest request body accepted, in bytes (413 beyond). */
   maxBodyBytes: number;
+  /** Bytes of request bodies held at once across all requests (503 with Retry-After beyond). */
+  maxBodyTotalBytes: number;
   /** Browser origins allowed besides local ones (exact "scheme://host[:port]" strings, or "*"). */
   allowedOrigins: string[];
   /** Host names accepted in the Host header on a loopback bind, besides local names (e.g. a tunnel's public name). */

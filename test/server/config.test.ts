@@ -82,6 +82,21 @@ describe('configuration', () => {
     expect(resolve(['--api-key', 'k']).apiKey).toBe('k');
   });
 
+  it('budgets request bodies held at once at four times the largest body, unless told otherwise', () => {
+    expect(resolve([])).toMatchObject({ maxBodyBytes: 32 * 1024 * 1024, maxBodyTotalBytes: 128 * 1024 * 1024 });
+    expect(resolve(['--max-body-bytes', '1048576'])).toMatchObject({ maxBodyTotalBytes: 4 * 1048576 });
+    expect(resolve(['--max-body-total-bytes=268435456'])).toMatchObject({ maxBodyTotalBytes: 268435456 });
+    expect(resolve([], { RLM_MAX_BODY_BYTES: '2048', RLM_MAX_BODY_TOTAL_BYTES: '2048' })).toMatchObject({ maxBodyTotalBytes: 2048 });
+  });
+
+  it('refuses a body budget below the largest body, which would refuse such a body every time', () => {
+    expect(problemsOf([], { RLM_MAX_BODY_BYTES: '4096', RLM_MAX_BODY_TOTAL_BYTES: '2048' })).toEqual([
+      'RLM_MAX_BODY_TOTAL_BYTES (2048) is below the largest body allowed (4096, RLM_MAX_BODY_BYTES): such a body would be refused every time; ' +
+        'raise it, or leave it unset for four times the largest body',
+    ]);
+    expect(problemsOf(['--max-body-total-bytes', '12'])).toEqual(['--max-body-total-bytes must be a whole number from 1024 to 68719476736, got "12"']);
+  });
+
   it.each([
     ['127.0.0.1', true],
     ['127.8.9.10', true],

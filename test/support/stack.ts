@@ -37,6 +37,7 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     numCtx: 8192,
     upstreamTimeoutMs: 5000,
     maxBodyBytes: 1024 * 1024,
+    maxBodyTotalBytes: 4 * 1024 * 1024,
     allowedOrigins: [],
     allowedHosts: [],
     keepAliveMs: 5000,
