@@ -1,10 +1,12 @@
 /**
  * What models the backend has, cached briefly so that checking a model before opening a stream
  * costs no round trip on the hot path, and refreshed at once when a name is not found (the user
- * may just have run `ollama pull`).
+ * may just have run `ollama pull`). A refresh and a model's /api/show are each asked once however
+ * many requests need them at the same time.
  */
 import { NotFoundError } from '../utils/errors.js';
 import type { OllamaClient } from './ollama-client.js';
+import { waitShared } from './shared-wait.js';
 import type { OllamaShowResponse, OllamaTagModel } from '../types/ollama.js';
 
 export interface ModelCatalog {
@@ -22,16 +24,36 @@ export interface ModelCatalog {
 
 export function createModelCatalog(ollama: OllamaClient, options: { ttlMs: number; now: () => number }): ModelCatalog {
   let cached: { at: number; models: OllamaTagModel[] } | undefined;
-  const shows = new Map<string, Promise<OllamaShowResponse>>();
+  // One /api/tags in flight at a time, shared by every caller that needs the list meanwhile: a
+  // thousand requests arriving together must not become a thousand refreshes.
+  let refreshing: Promise<OllamaTagModel[]> | undefined;
+  const shows = new Map<string, { pending: Promise<OllamaShowResponse> } | { value: OllamaShowResponse }>();
 
-  const refresh = async (signal?: AbortSignal): Promise<OllamaTagModel[]> => {
-    const response = await ollama.tags(signal);
-    cached = { at: options.now(), models: response.models ?? [] };
+  const fetchList = async (): Promise<OllamaTagModel[]> => {
+    const startedAt = options.now();
+    // Shared, so no one caller's cancel may abort it; the client's idle deadline bounds it.
+    const response = await ollama.tags();
+    cached = { at: startedAt, models: response.models ?? [] };
     return cached.models;
   };
 
-  const list = async (signal?: AbortSignal): Promise<OllamaTagModel[]> =>
-    cached !== undefined && options.now() - cached.at < options.ttlMs ? cached.models : refresh(signal);
+  const refresh = (signal?: AbortSignal): Promise<OllamaTagModel[]> => {
+    if (refreshing === undefined) {
+      const started = fetchList();
+      refreshing = started;
+      const settled = (): void => {
+        refreshing = undefined;
+      };
+      started.then(settled, settled);
+    }
+    return waitShared(refreshing, signal);
+  };
+
+  /** The list, and whether it was fetched for this call (so a miss in it is already up to date). */
+  const current = async (signal?: AbortSignal): Promise<{ models: OllamaTagModel[]; fresh: boolean }> =>
+    cached !== undefined && options.now() - cached.at < options.ttlMs ? { models: cached.models, fresh: false } : { models: await refresh(signal), fresh: true };
+
+  const list = async (signal?: AbortSignal): Promise<OllamaTagModel[]> => (await current(signal)).models;
 
   const lookup = (models: OllamaTagModel[], name: string): OllamaTagModel | undefined => {
     const wanted = normaliseModelName(name);
@@ -41,8 +63,9 @@ export function createModelCatalog(ollama: OllamaClient, options: { ttlMs: numbe
   const catalog: ModelCatalog = {
     list,
     async find(name, signal) {
-      const hit = lookup(await list(signal), name);
-      if (hit !== undefined || cached === undefined) return hit;
+      const { models, fresh } = await current(signal);
+      const hit = lookup(models, name);
+      if (hit !== undefined || fresh) return hit;
       return lookup(await refresh(signal), name);
     },
     async require(name, signal) {
@@ -55,14 +78,20 @@ export function createModelCatalog(ollama: OllamaClient, options: { ttlMs: numbe
       if (model === undefined) return undefined;
       // Keyed by digest: a re-pulled model is a new entry, so its capabilities are asked afresh.
       const key = `${model.name}@${model.digest}`;
-      let pending = shows.get(key);
+      const known = shows.get(key);
+      if (known !== undefined && 'value' in known) return known.value.capabilities;
+      let pending = known?.pending;
       if (pending === undefined) {
         // Shared by concurrent callers, so no one caller's cancel may abort it.
-        pending = ollama.show({ model: model.name });
-        shows.set(key, pending);
-        pending.catch(() => shows.delete(key));
+        const asked = ollama.show({ model: model.name });
+        pending = asked;
+        shows.set(key, { pending: asked });
+        asked.then(
+          (value) => shows.set(key, { value }),
+          () => shows.delete(key),
+        );
       }
-      return (await pending).capabilities;
+      return (await waitShared(pending, signal)).capabilities;
     },
     async notFound(name, signal, virtualIds = []) {
       let names: string[] = [];
