@@ -23,8 +23,10 @@ export async function handlePipelineChat(context: RequestContext, request: OpenA
   assertCheckableSchemas(request);
   const hasTools = Array.isArray(request.tools) && request.tools.length > 0 && request.tool_choice !== 'none';
   await pipeline.checkProfileModels(profile, signal, { tools: hasTools });
-  pipeline.limiter.assertRoom();
-  const runId = pipeline.newRunId();
+  // The last refusal, the 429: the place is taken and the run recorded before any header is sent,
+  // so the run id below always names a run that exists.
+  const admitted = await pipeline.admit({ runId: pipeline.newRunId(), profile, requestedModel: request.model, request });
+  const { runId } = admitted;
   Object.assign(context.logFields, { run_id: runId, profile: profile.name });
   response.setHeader('x-rlm-run-id', runId);
   const responseContext: ChatResponseContext = {
@@ -35,7 +37,7 @@ export async function handlePipelineChat(context: RequestContext, request: OpenA
   };
 
   if (request.stream !== true) {
-    const result = await pipeline.run({ runId, profile, requestedModel: request.model, request, signal });
+    const result = await admitted.run({ signal });
     setRunHeaders(response, result.summary);
     sendJson(response, 200, { ...toChatCompletion(finalChunk(result, request.model), responseContext), rlm: rlmObject(result.summary) });
     return;
@@ -43,16 +45,16 @@ export async function handlePipelineChat(context: RequestContext, request: OpenA
 
   const converter = createChatChunkStream({ ...responseContext, includeUsage: request.stream_options?.include_usage === true });
   const writer = openEventStream(context);
-  await writer.data(converter.start());
-  // Progress lines are queued in order and written as they come; the run does not wait on the
-  // client. A write that fails means the client left, which the run learns from its own signal.
-  let progress = Promise.resolve();
+  // Progress lines are queued in order, after the opening chunk, and written as they come; the run
+  // does not wait on the client. A write that fails means the client left, which the run learns
+  // from its own signal, so the run starts even then and records how it ended.
+  let progress = writer.data(converter.start()).catch(() => undefined);
   const onProgress = profile.progress
     ? (event: { text: string }) => {
         progress = progress.then(() => writer.data(converter.reasoning(`${event.text}\n`))).catch(() => undefined);
       }
     : undefined;
-  const result = await pipeline.run({ runId, profile, requestedModel: request.model, request, signal, ...(onProgress ? { onProgress } : {}) });
+  const result = await admitted.run({ signal, ...(onProgress ? { onProgress } : {}) });
   await progress;
   for (const piece of contentPieces(result.summary.answer?.content ?? '')) {
     for (const event of converter.push({ model: request.model, created_at: '', message: { role: 'assistant', content: piece }, done: false })) {

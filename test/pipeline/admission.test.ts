@@ -7,6 +7,12 @@ const PROFILE = { planner: 'qwen2.5:0.5b', generator: 'llama3.2', verifier: 'qwe
 const question = [{ role: 'user', content: 'What is the capital of France?' }];
 type ErrorBody = { error: { message: string; code: string; type: string; param: string | null } };
 
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((settle) => (resolve = settle));
+  return { promise, resolve };
+}
+
 let stack: Stack | undefined;
 afterEach(async () => {
   await stack?.close();
@@ -33,6 +39,74 @@ describe('admission before the stream opens', () => {
     expect(second.headers.get('x-rlm-run-id')).toBeNull();
     expect((second.json() as ErrorBody).error.code).toBe('run_queue_full');
     expect((await first).status).toBe(200);
+  });
+
+  it('100 concurrent streaming requests against 2 slots and 3 queue places: 5 streams, 95 real 429s, every run id names a run', async () => {
+    const gate = deferred();
+    const target = await start({ rlm: PROFILE }, { rlmConfig: { maxConcurrentRuns: 2, maxQueuedRuns: 3 } });
+    const verifier = stagedScript({ plan: planReply('x'), verify: APPROVED });
+    target.simulator.script('qwen2.5:0.5b', async (request) => {
+      await gate.promise;
+      return verifier(request);
+    });
+    const url = `${target.url}/v1/chat/completions`;
+    const body = JSON.stringify({ model: 'rlm', stream: true, messages: question });
+    // fetch resolves at the headers: every admitted stream has opened, every refusal has been sent.
+    const responses = await Promise.all(Array.from({ length: 100 }, () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })));
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(95);
+    gate.resolve();
+    const texts = await Promise.all(responses.map((response) => response.text()));
+    for (const [index, response] of responses.entries()) {
+      const runId = response.headers.get('x-rlm-run-id');
+      if (response.status === 429) {
+        expect(runId).toBeNull();
+        expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect((JSON.parse(texts[index] as string) as ErrorBody).error.code).toBe('run_queue_full');
+        continue;
+      }
+      expect(texts[index]).not.toContain('"error"');
+      const run = await fetch(`${target.url}/v1/rlm/runs/${runId}`);
+      expect(run.status).toBe(200);
+      expect(((await run.json()) as { summary: { status: string } }).summary.status).toBe('completed');
+    }
+  });
+
+  it('a queued run whose client leaves before it starts is recorded as aborted, with its request', async () => {
+    const gate = deferred();
+    const target = await start({ rlm: PROFILE }, { rlmConfig: { maxConcurrentRuns: 1, maxQueuedRuns: 1 } });
+    const verifier = stagedScript({ plan: planReply('x'), verify: APPROVED });
+    target.simulator.script('qwen2.5:0.5b', async (request) => {
+      await gate.promise;
+      return verifier(request);
+    });
+    const url = `${target.url}/v1/chat/completions`;
+    const first = postJson(url, { model: 'rlm', messages: question });
+    await target.simulator.waitFor(() => target.simulator.requests.some((request) => request.path === '/api/chat'));
+    const controller = new AbortController();
+    const queued = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'rlm', stream: true, messages: [{ role: 'user', content: 'Who waits?' }] }),
+      signal: controller.signal,
+    });
+    expect(queued.status).toBe(200);
+    const runId = queued.headers.get('x-rlm-run-id') as string;
+    controller.abort();
+    let run: { summary: { status: string }; header: { request: { messages: unknown[] } }; attempts: { stage: string; output: { data: { reason: string } } }[] } | undefined;
+    for (let poll = 0; run?.summary.status !== 'aborted'; poll++) {
+      if (poll > 100) throw new Error(`run ${runId} was not recorded as aborted: ${JSON.stringify(run)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      run = (await (await fetch(`${target.url}/v1/rlm/runs/${runId}`)).json()) as typeof run;
+    }
+    expect(run?.header.request.messages).toEqual([{ role: 'user', content: 'Who waits?' }]);
+    expect(run?.attempts.map((attempt) => attempt.stage)).toEqual(['finish']);
+    expect(run?.attempts[0]?.output.data.reason).toBe('the client went away while the run waited for a slot');
+    gate.resolve();
+    expect((await first).status).toBe(200);
+    // The place it held went back: a new run is admitted.
+    expect((await postJson(url, { model: 'rlm', messages: question })).status).toBe(200);
   });
 
   it('tools on a profile whose generator cannot call them are a 400 naming the model', async () => {

@@ -13,7 +13,8 @@ import { retrieveContext } from './retrieve.js';
 import { reviseDraft } from './revise.js';
 import { noModelCall, record, type RunContext } from './run-context.js';
 import { summarizeRun } from './run-summary.js';
-import type { PipelineDeps, PipelineRequest, PipelineResult } from './types.js';
+import type { RunWriter } from '../traces/trace-store.js';
+import type { PipelineDeps, PipelineRequest, PipelineResult, RunRequest } from './types.js';
 import { verifyDraft } from './verify.js';
 
 /** 422: every tier was rejected and the profile says to fail rather than answer unapproved. */
@@ -27,16 +28,20 @@ export class PipelineRejectedError extends RlmError {
   }
 }
 
-export async function runPipeline(deps: PipelineDeps, input: PipelineRequest): Promise<PipelineResult> {
-  const { profile, request } = input;
-  const writer = await deps.traces.startRun({
+/** Writes the run's header, the request as received: from here on the run exists (`rlm runs`, the runs API). */
+export function startRunTrace(deps: Pick<PipelineDeps, 'traces' | 'now'>, input: RunRequest): Promise<RunWriter> {
+  return deps.traces.startRun({
     runId: input.runId,
     startedAt: new Date(deps.now()).toISOString(),
-    profile: profile.name,
+    profile: input.profile.name,
     requestedModel: input.requestedModel,
-    request: { ...request },
-    requestHash: hashJson(request),
+    request: { ...input.request },
+    requestHash: hashJson(input.request),
   });
+}
+
+/** Runs the loop into a trace startRunTrace began; the trace is finished and closed whatever happens. */
+export async function runPipeline(deps: PipelineDeps, input: PipelineRequest, writer: RunWriter): Promise<PipelineResult> {
   const run: RunContext = { deps, input, writer };
   try {
     const answer = await loop(run);
@@ -52,6 +57,15 @@ export async function runPipeline(deps: PipelineDeps, input: PipelineRequest): P
   }
   const trace = { header: writer.header, attempts: [...writer.attempts] };
   return { trace, summary: summarizeRun(trace) };
+}
+
+/** Finishes, as aborted, a run that never started: its client left while it waited for a slot. */
+export async function abandonRun(deps: PipelineDeps, input: PipelineRequest, writer: RunWriter, reason: string): Promise<void> {
+  try {
+    await finish({ deps, input, writer }, 'aborted', null, reason);
+  } finally {
+    await writer.close();
+  }
 }
 
 /** Returns the attempt whose draft is the answer; throws PipelineRejectedError under the "error" policy. */

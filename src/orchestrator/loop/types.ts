@@ -34,12 +34,16 @@ export interface ProgressEvent {
   attempt: AttemptRecord;
 }
 
-export interface PipelineRequest {
+/** What a run is asked to do: known, and recorded, as soon as it is admitted. */
+export interface RunRequest {
   runId: string;
   profile: Profile;
   /** The model id the client asked for. */
   requestedModel: string;
   request: OpenAIChatCompletionRequest;
+}
+
+export interface PipelineRequest extends RunRequest {
   signal: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
 }

@@ -11,14 +11,14 @@ import type { Profile, RlmConfigFile } from '../../types/profile.js';
 import { InvalidRequestError, NotFoundError, RlmError } from '../../utils/errors.js';
 import type { Logger } from '../../utils/logger.js';
 import { createCallCache, type CallCache } from './call-cache.js';
-import { runPipeline } from '../loop/loop.js';
+import { abandonRun, runPipeline, startRunTrace } from '../loop/loop.js';
 import { DEFAULT_PROFILE_NAME, DEFAULT_SETTINGS, DERIVED_SOURCE } from '../profiles/profile-config.js';
 import { checkProfile, type ProfileNeeds } from '../profiles/profile-checks.js';
 import { newRunId } from './run-id.js';
 import { createRunLimiter, type RunLimiter } from './run-limiter.js';
 import { deriveDefaultProfile, isChatModel } from '../profiles/tiering.js';
-import { createTraceStore, type TraceStore } from '../traces/trace-store.js';
-import type { PipelineRequest, PipelineResult } from '../loop/types.js';
+import { createTraceStore, type RunWriter, type TraceStore } from '../traces/trace-store.js';
+import type { PipelineDeps, PipelineRequest, PipelineResult, RunRequest } from '../loop/types.js';
 
 /** `rlm/<ollama-model>`: the default profile with that model as its generator. */
 export const VIRTUAL_PREFIX = 'rlm/';
@@ -36,7 +36,23 @@ export interface PipelineService {
   /** Throws a clear error when the profile cannot serve the request: a model missing, no tool support, no index. */
   checkProfileModels(profile: Profile, signal?: AbortSignal, needs?: ProfileNeeds): Promise<void>;
   newRunId(): string;
+  /**
+   * Takes the run's place (a slot, or the queue's) and records its header, before anything is
+   * answered: throws the 429 when there is no place, so a run id handed out names a run that exists.
+   */
+  admit(input: RunRequest): Promise<AdmittedRun>;
+  /** admit, then run: for callers that answer only at the end (rlm ask). */
   run(input: PipelineRequest): Promise<PipelineResult>;
+}
+
+/** A run with its place taken and its header written. `run` must be called exactly once. */
+export interface AdmittedRun {
+  readonly runId: string;
+  /**
+   * Waits for a slot, then runs. A client that leaves while the run waits is recorded as aborted
+   * (the header and a finish), and the place goes to the next run.
+   */
+  run(options: { signal: AbortSignal; onProgress?: PipelineRequest['onProgress'] }): Promise<PipelineResult>;
 }
 
 export interface PipelineServiceOptions {
@@ -75,6 +91,18 @@ export function createPipelineService(options: PipelineServiceOptions): Pipeline
   const cache = settings.cache.enabled ? createCallCache(settings.cache.maxEntries) : undefined;
   const limiter = createRunLimiter({ maxConcurrent: settings.maxConcurrentRuns, maxQueued: settings.maxQueuedRuns });
   schedulePruning(traces, options.logger);
+  const deps: PipelineDeps = {
+    ollama: options.ollama,
+    models: options.models,
+    prompts: options.prompts,
+    traces,
+    cache,
+    retrieval: options.retrieval,
+    logger: options.logger,
+    numCtx: options.numCtx,
+    now: options.now,
+    newId: options.newId,
+  };
   let derived: { key: string; config: RlmConfigFile; reasons: string[] } | undefined;
   // A file may hold settings only; its profiles are then derived like having no file at all.
   const fileProfiles = options.fileConfig !== undefined && Object.keys(options.fileConfig.profiles).length > 0;
@@ -141,27 +169,40 @@ export function createPipelineService(options: PipelineServiceOptions): Pipeline
     checkProfileModels: (profile, signal, needs = {}) =>
       checkProfile(profile, { models: options.models, dataDir: options.dataDir, source: options.fileConfig?.source }, needs, signal),
     newRunId: () => newRunId(options.now()),
-    async run(input) {
-      const release = await limiter.acquire(input.signal);
+    async admit(input) {
+      const reservation = limiter.reserve();
+      let started: RunWriter;
       try {
-        return await runPipeline(
-          {
-            ollama: options.ollama,
-            models: options.models,
-            prompts: options.prompts,
-            traces,
-            cache,
-            retrieval: options.retrieval,
-            logger: options.logger,
-            numCtx: options.numCtx,
-            now: options.now,
-            newId: options.newId,
-          },
-          input,
-        );
-      } finally {
-        release();
+        started = await startRunTrace(deps, input);
+      } catch (error) {
+        reservation.cancel();
+        throw error;
       }
+      return {
+        runId: input.runId,
+        async run({ signal, onProgress }) {
+          const request: PipelineRequest = { ...input, signal, ...(onProgress ? { onProgress } : {}) };
+          let release: () => void;
+          try {
+            release = await reservation.start(signal);
+          } catch (error) {
+            await abandonRun(deps, request, started, 'the client went away while the run waited for a slot').catch((recordError: unknown) =>
+              options.logger.error('trace_write_failed', { run_id: input.runId, error: recordError }),
+            );
+            throw error;
+          }
+          try {
+            return await runPipeline(deps, request, started);
+          } finally {
+            release();
+          }
+        },
+      };
+    },
+    async run(input) {
+      const { signal, onProgress, ...runRequest } = input;
+      const admitted = await service.admit(runRequest);
+      return admitted.run({ signal, ...(onProgress ? { onProgress } : {}) });
     },
   };
   return service;

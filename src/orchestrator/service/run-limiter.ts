@@ -2,6 +2,11 @@
  * A limit on pipeline runs in flight: a run takes a slot or waits in a bounded FIFO queue; when
  * the queue is full the answer is 429 with Retry-After, so a client backs off instead of piling
  * more work on a laptop's models. A waiting client that goes away leaves the queue at once.
+ *
+ * The place is taken by `reserve()`, synchronously, before any answer is sent: checking for room
+ * and taking it are one step, so of a hundred requests arriving together exactly as many are
+ * admitted as there are slots and queue places, and every other one gets its 429 while a real
+ * status can still be sent.
  */
 import { RlmError } from '../../utils/errors.js';
 
@@ -17,31 +22,76 @@ export class RunQueueFullError extends RlmError {
   }
 }
 
+/** A place taken for one run: a slot already, or a place in the queue. Exactly one of start or cancel gives it back. */
+export interface RunReservation {
+  /**
+   * Resolves with the release function once the run holds a slot (at once if it already does);
+   * rejects with the signal's reason if the signal aborts first, giving the place back.
+   */
+  start(signal: AbortSignal): Promise<() => void>;
+  /** Gives the place back without running (its slot, if it had one, passes to the next in the queue). */
+  cancel(): void;
+}
+
 export interface RunLimiter {
-  /** Resolves with a release function once a slot is free; rejects if the queue is full or the signal aborts. */
-  acquire(signal: AbortSignal): Promise<() => void>;
+  /** Takes a place now or throws RunQueueFullError (the 429). */
+  reserve(): RunReservation;
+  /** Slots held, by runs executing or about to. */
   readonly running: number;
+  /** Places taken in the queue. */
   readonly queued: number;
-  /** Throws the 429 now if a run asking for a slot would be turned away (checked before answering starts). */
-  assertRoom(): void;
+}
+
+interface QueueEntry {
+  granted: boolean;
+  onGrant?: () => void;
 }
 
 export function createRunLimiter(options: { maxConcurrent: number; maxQueued: number; retryAfterSeconds?: number }): RunLimiter {
   let running = 0;
-  const waiting: { grant: () => void }[] = [];
+  const waiting: QueueEntry[] = [];
 
-  const release = (): void => {
+  // A slot passes straight from the releasing run to the first in the queue: `running` is unchanged.
+  const releaseSlot = (): void => {
     const next = waiting.shift();
-    if (next) next.grant();
-    else running--;
+    if (next === undefined) {
+      running--;
+      return;
+    }
+    next.granted = true;
+    next.onGrant?.();
   };
-  const releaseOnce = (): (() => void) => {
-    let released = false;
-    return () => {
-      if (!released) {
-        released = true;
-        release();
-      }
+
+  const reservationFor = (entry: QueueEntry): RunReservation => {
+    let returned = false;
+    let started = false;
+    const giveBack = (): void => {
+      if (returned) return;
+      returned = true;
+      if (entry.granted) releaseSlot();
+      else waiting.splice(waiting.indexOf(entry), 1);
+    };
+    return {
+      cancel: giveBack,
+      start(signal) {
+        if (returned || started) return Promise.reject(new Error('This run reservation was already used.'));
+        started = true;
+        return new Promise<() => void>((resolve, reject) => {
+          const onAbort = (): void => {
+            entry.onGrant = undefined;
+            giveBack();
+            reject(signal.reason);
+          };
+          if (signal.aborted) return onAbort();
+          const grant = (): void => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(giveBack);
+          };
+          if (entry.granted) return grant();
+          entry.onGrant = grant;
+          signal.addEventListener('abort', onAbort, { once: true });
+        });
+      },
     };
   };
 
@@ -52,36 +102,15 @@ export function createRunLimiter(options: { maxConcurrent: number; maxQueued: nu
     get queued() {
       return waiting.length;
     },
-    assertRoom() {
-      if (running >= options.maxConcurrent && waiting.length >= options.maxQueued) {
-        throw new RunQueueFullError(running, waiting.length, options.retryAfterSeconds ?? 10);
-      }
-    },
-    acquire(signal) {
-      signal.throwIfAborted();
+    reserve() {
       if (running < options.maxConcurrent) {
         running++;
-        return Promise.resolve(releaseOnce());
+        return reservationFor({ granted: true });
       }
-      if (waiting.length >= options.maxQueued) {
-        return Promise.reject(new RunQueueFullError(running, waiting.length, options.retryAfterSeconds ?? 10));
-      }
-      return new Promise<() => void>((resolve, reject) => {
-        // The slot passes straight from the releasing run to this one: `running` is unchanged.
-        const entry = {
-          grant: () => {
-            signal.removeEventListener('abort', onAbort);
-            resolve(releaseOnce());
-          },
-        };
-        const onAbort = (): void => {
-          const index = waiting.indexOf(entry);
-          if (index >= 0) waiting.splice(index, 1);
-          reject(signal.reason);
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        waiting.push(entry);
-      });
+      if (waiting.length >= options.maxQueued) throw new RunQueueFullError(running, waiting.length, options.retryAfterSeconds ?? 10);
+      const entry: QueueEntry = { granted: false };
+      waiting.push(entry);
+      return reservationFor(entry);
     },
   };
 }
