@@ -10,9 +10,10 @@ import { createHash } from 'node:crypto';
  * `"k":undefined`), undefined array items become null, as JSON.stringify does. Values JSON cannot
  * carry faithfully (non-finite numbers, BigInt, functions, symbols, Map, Set, cycles) throw a
  * TypeError: silently dropping or nulling them would let two different values share a hash.
+ * The walk keeps its own stack, so no depth of nesting can overflow the call stack.
  */
 export function canonicalJson(value: unknown): string {
-  const text = serialise(value, [], '$');
+  const text = serialise(value);
   if (text === undefined) throw new TypeError('canonicalJson: undefined has no JSON form.');
   return text;
 }
@@ -25,48 +26,87 @@ export function hashJson(value: unknown): string {
   return sha256Hex(canonicalJson(value));
 }
 
+/** An array or object being written: its members so far, and how it was reached (for errors). */
+interface Frame {
+  container: object;
+  /** The object's keys, sorted; undefined for an array. */
+  keys: string[] | undefined;
+  length: number;
+  next: number;
+  members: string[];
+  /** Where this container sits in its parent; undefined for the root. */
+  key: string | number | undefined;
+}
+
+/** Marks a value that opened a frame instead of being written at once. */
+const OPENED = Symbol('opened');
+
 /** Returns undefined only for an undefined value, which the caller omits or turns into null. */
-function serialise(value: unknown, ancestors: object[], path: string): string | undefined {
-  switch (typeof value) {
-    case 'undefined':
-      return undefined;
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${path} is ${value}, which JSON cannot represent.`);
-      return JSON.stringify(value);
-    case 'bigint':
-    case 'function':
-    case 'symbol':
-      throw new TypeError(`canonicalJson: ${path} is a ${typeof value}, which cannot be hashed stably.`);
-  }
-  if (value === null) return 'null';
-  const object = value as object;
-  // Same rule as JSON.stringify: a toJSON method (Date has one) decides the form.
-  const toJSON = (object as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') return serialise(toJSON.call(object), ancestors, path);
-  if (object instanceof Map || object instanceof Set) {
-    throw new TypeError(`canonicalJson: ${path} is a ${object.constructor.name}, which JSON would write as {}.`);
-  }
-  if (ancestors.includes(object)) throw new TypeError(`canonicalJson: ${path} refers back to itself.`);
-  ancestors.push(object);
-  try {
-    if (Array.isArray(object)) {
-      const items: string[] = [];
-      for (let index = 0; index < object.length; index++) {
-        items.push(serialise(object[index], ancestors, `${path}[${index}]`) ?? 'null');
-      }
-      return `[${items.join(',')}]`;
+function serialise(root: unknown): string | undefined {
+  const frames: Frame[] = [];
+  const open = new Set<object>();
+  const path = (key: string | number | undefined): string => {
+    let text = '$';
+    for (const frame of frames.slice(1)) text += segment(frame.key);
+    return key === undefined ? text : text + segment(key);
+  };
+
+  /** A primitive's text, or OPENED after pushing the frame of an array or object. */
+  const visit = (raw: unknown, key: string | number | undefined): string | undefined | typeof OPENED => {
+    // Same rule as JSON.stringify: a toJSON method (Date has one) decides the form.
+    const toJSON = typeof raw === 'object' && raw !== null ? (raw as { toJSON?: unknown }).toJSON : undefined;
+    const value: unknown = typeof toJSON === 'function' ? toJSON.call(raw) : raw;
+    switch (typeof value) {
+      case 'undefined':
+        return undefined;
+      case 'string':
+      case 'boolean':
+        return JSON.stringify(value);
+      case 'number':
+        if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${path(key)} is ${value}, which JSON cannot represent.`);
+        return JSON.stringify(value);
+      case 'bigint':
+      case 'function':
+      case 'symbol':
+        throw new TypeError(`canonicalJson: ${path(key)} is a ${typeof value}, which cannot be hashed stably.`);
     }
-    const members: string[] = [];
-    const record = object as Record<string, unknown>;
-    for (const key of Object.keys(record).sort()) {
-      const member = serialise(record[key], ancestors, `${path}.${key}`);
-      if (member !== undefined) members.push(`${JSON.stringify(key)}:${member}`);
+    if (value === null) return 'null';
+    const object = value as object;
+    if (object instanceof Map || object instanceof Set) {
+      throw new TypeError(`canonicalJson: ${path(key)} is a ${object.constructor.name}, which JSON would write as {}.`);
     }
-    return `{${members.join(',')}}`;
-  } finally {
-    ancestors.pop();
+    if (open.has(object)) throw new TypeError(`canonicalJson: ${path(key)} refers back to itself.`);
+    open.add(object);
+    const keys = Array.isArray(object) ? undefined : Object.keys(object).sort();
+    frames.push({ container: object, keys, length: keys?.length ?? (object as unknown[]).length, next: 0, members: [], key });
+    return OPENED;
+  };
+
+  const add = (frame: Frame, key: string | number | undefined, text: string | undefined): void => {
+    if (frame.keys === undefined) frame.members.push(text ?? 'null');
+    else if (text !== undefined) frame.members.push(`${JSON.stringify(key)}:${text}`);
+  };
+
+  const first = visit(root, undefined);
+  if (first !== OPENED) return first;
+  for (;;) {
+    const frame = frames[frames.length - 1] as Frame;
+    if (frame.next < frame.length) {
+      const index = frame.next++;
+      const key = frame.keys === undefined ? index : (frame.keys[index] as string);
+      const text = visit((frame.container as Record<string | number, unknown>)[key], key);
+      if (text !== OPENED) add(frame, key, text);
+      continue;
+    }
+    frames.pop();
+    open.delete(frame.container);
+    const text = frame.keys === undefined ? `[${frame.members.join(',')}]` : `{${frame.members.join(',')}}`;
+    const parent = frames[frames.length - 1];
+    if (parent === undefined) return text;
+    add(parent, frame.key, text);
   }
+}
+
+function segment(key: string | number | undefined): string {
+  return typeof key === 'number' ? `[${key}]` : `.${String(key)}`;
 }

@@ -45,6 +45,26 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson({ options: { temperature: Number.NaN } })).toThrow('$.options.temperature');
   });
 
+  it('walks any depth without overflowing the call stack', () => {
+    const nest = (depth: number): unknown => {
+      let value: unknown = 1;
+      for (let level = 0; level < depth; level++) value = level % 2 === 0 ? [value] : { a: value };
+      return value;
+    };
+    expect(canonicalJson(nest(1000))).toBe(JSON.stringify(nest(1000)));
+    const deep = nest(100_000);
+    // What a recursive walk does at this depth, JSON.stringify included.
+    expect(() => JSON.stringify(deep)).toThrow(RangeError);
+    expect(canonicalJson(deep)).toBe(`${'{"a":['.repeat(50_000)}1${']}'.repeat(50_000)}`);
+  });
+
+  it('names where a cycle or a bad value is, however deep', () => {
+    const root: Record<string, unknown> = { list: [{ inner: {} }] };
+    ((root.list as unknown[])[0] as { inner: Record<string, unknown> }).inner.back = root;
+    expect(() => canonicalJson(root)).toThrow('$.list[0].inner.back refers back to itself');
+    expect(() => canonicalJson([[[{ x: Number.POSITIVE_INFINITY }]]])).toThrow('$[0][0][0].x is Infinity');
+  });
+
   it('accepts the same object twice when it is not a cycle', () => {
     const shared = { a: 1 };
     expect(canonicalJson([shared, shared])).toBe('[{"a":1},{"a":1}]');
