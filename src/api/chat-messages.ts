@@ -11,6 +11,7 @@ import type { OpenAIChatMessage, OpenAIContentPart, OpenAIRole, OpenAIToolCall }
 import type { OllamaMessage, OllamaToolCall } from '../types/ollama.js';
 import { InvalidRequestError } from '../utils/errors.js';
 import { imageDataFromUrl } from './image-data-url.js';
+import { checkJsonDepth } from './json-depth.js';
 import {
   describeValue,
   fieldPath,
@@ -157,6 +158,8 @@ export function parseToolArguments(text: string, param: string): Record<string, 
       'invalid_tool_arguments',
     );
   }
+  // A string inside the body, so the body's own depth check never saw what it encodes.
+  checkJsonDepth(parsed, `'${param}'`, param);
   return parsed;
 }
 

@@ -6,6 +6,7 @@
  * JSON `null` counts as absent everywhere: clients (and SDKs that serialise optional fields) send
  * `"temperature": null` to mean "not set", and rejecting that would break them for nothing.
  */
+import { checkJsonDepth } from './json-depth.js';
 import { InvalidRequestError } from '../utils/errors.js';
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -57,7 +58,10 @@ export function invalidValue(param: string, value: unknown, supported: readonly 
   );
 }
 
-/** The parsed JSON body itself must be an object before any field can be read. */
+/**
+ * The parsed JSON body itself must be an object before any field can be read, and no deeper than
+ * MAX_JSON_DEPTH before anything walks it.
+ */
 export function requireBody(body: unknown): Record<string, unknown> {
   if (!isRecord(body)) {
     throw new InvalidRequestError(
@@ -66,6 +70,7 @@ export function requireBody(body: unknown): Record<string, unknown> {
       'invalid_request_body',
     );
   }
+  checkJsonDepth(body);
   return body;
 }
 
