@@ -1,6 +1,7 @@
 /** What is refused before a pipeline run starts, with a real HTTP status even for streaming requests. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { postJson, startStack, type Stack, type StackOptions } from '../support/stack.js';
+import type { RecordedRequest, Reply } from '../simulator/index.js';
 import { APPROVED, planReply, stagedScript } from '../support/staged-script.js';
 
 const PROFILE = { planner: 'qwen2.5:0.5b', generator: 'llama3.2', verifier: 'qwen2.5:0.5b', plan: 'always' };
@@ -44,7 +45,7 @@ describe('admission before the stream opens', () => {
   it('100 concurrent streaming requests against 2 slots and 3 queue places: 5 streams, 95 real 429s, every run id names a run', async () => {
     const gate = deferred();
     const target = await start({ rlm: PROFILE }, { rlmConfig: { maxConcurrentRuns: 2, maxQueuedRuns: 3 } });
-    const verifier = stagedScript({ plan: planReply('x'), verify: APPROVED });
+    const verifier = stagedScript({ plan: planReply('x'), verify: APPROVED }) as (request: RecordedRequest) => Reply;
     target.simulator.script('qwen2.5:0.5b', async (request) => {
       await gate.promise;
       return verifier(request);
@@ -76,7 +77,7 @@ describe('admission before the stream opens', () => {
   it('a queued run whose client leaves before it starts is recorded as aborted, with its request', async () => {
     const gate = deferred();
     const target = await start({ rlm: PROFILE }, { rlmConfig: { maxConcurrentRuns: 1, maxQueuedRuns: 1 } });
-    const verifier = stagedScript({ plan: planReply('x'), verify: APPROVED });
+    const verifier = stagedScript({ plan: planReply('x'), verify: APPROVED }) as (request: RecordedRequest) => Reply;
     target.simulator.script('qwen2.5:0.5b', async (request) => {
       await gate.promise;
       return verifier(request);
