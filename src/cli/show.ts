@@ -30,6 +30,7 @@ export async function showCommand(flags: Map<string, string>, runId: string | un
     answer === null ? '  (none)' : [answer.content, ...calls].filter((part) => part !== '').join('\n'),
     '',
     summaryText(summary),
+    ...(summary.status === 'interrupted' ? [INTERRUPTED_NOTE] : []),
     `models ${summary.models.join(', ') || 'none'}; tokens ${summary.usage.prompt_tokens} in, ${summary.usage.completion_tokens} out`,
     ...(summary.issues.length > 0 ? ['unresolved issues:', ...summary.issues.map((issue) => `  - ${issue}`)] : []),
   ];
@@ -51,6 +52,8 @@ function headerLines(trace: RunTrace): string[] {
 }
 
 const INDENT = ' '.repeat(8);
+
+const INTERRUPTED_NOTE = 'interrupted: the process running it stopped (a crash or a kill) before it finished; it will not finish.';
 
 /** One row per attempt; issues and errors indented beneath it. */
 function timelineLines(attempts: readonly AttemptRecord[]): string[] {

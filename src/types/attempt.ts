@@ -95,6 +95,11 @@ export interface RunHeader {
   request: Record<string, unknown>;
   /** SHA-256 of the canonical request. */
   requestHash: string;
+  /**
+   * The id of the process that writes the run, so a reader can tell a run in flight from one a
+   * crash cut off. Absent in traces written before it was recorded.
+   */
+  pid?: number;
   prevHash: null;
   hash: string;
 }
@@ -105,4 +110,9 @@ export type TraceRecord = RunHeader | AttemptRecord;
 export interface RunTrace {
   header: RunHeader;
   attempts: AttemptRecord[];
+  /**
+   * Derived when read, never stored: the run has no finish record and the process that wrote it
+   * is gone (a crash, a kill), so it will never finish.
+   */
+  interrupted?: boolean;
 }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { summarizeRun } from '../../src/orchestrator/loop/run-summary.js';
 import { newRunId } from '../../src/orchestrator/service/run-id.js';
 import { createTraceStore, defaultDataDir, readTraceFile } from '../../src/orchestrator/traces/trace-store.js';
 import type { TraceStore } from '../../src/orchestrator/traces/trace-store.js';
@@ -89,6 +90,57 @@ async function rewriteLines(path: string, change: (lines: string[]) => string[])
 
 const RUN_ID = 'run-20261124T120000Z-abcdefgh';
 
+describe('trace store: runs a crash cut off read as interrupted', () => {
+  const BOOT = Date.parse('2026-11-24T00:00:00Z');
+  const OTHER_PID = 4_000_001;
+  /** A store for a process with id 7, on a machine booted at BOOT, where only `alive` pids exist. */
+  const storeFor = (alive: number[]) => createTraceStore({ dataDir, retentionDays: 0, liveness: { pid: 7, bootTime: BOOT, isAlive: (pid) => alive.includes(pid) } });
+
+  /** A trace with no finish record, as a process `pid` that then died would have left it. */
+  async function leftBy(pid: number | undefined, startedAt = '2026-11-24T12:00:00.000Z'): Promise<void> {
+    const fields = { ...headerFields(RUN_ID), startedAt };
+    const header = { type: 'run', ...fields, ...(pid === undefined ? {} : { pid }), prevHash: null };
+    await mkdir(join(dataDir, 'runs', '2026-11-24'), { recursive: true });
+    await writeFile(fileOf(RUN_ID), `${JSON.stringify({ ...header, hash: hashJson(header) })}\n`);
+  }
+  const statusOf = async (store: TraceStore) => summarizeRun((await store.get(RUN_ID))!).status;
+
+  it('a run being written by this process is running, to any store', async () => {
+    const writer = await storeFor([]).startRun(headerFields(RUN_ID));
+    await writer.append(attemptFields('att-0'));
+    expect(await statusOf(storeFor([]))).toBe('running');
+    expect((await storeFor([]).list({ limit: 5 })).runs.map((run) => summarizeRun(run).status)).toEqual(['running']);
+    await writer.close();
+    expect(await statusOf(storeFor([]))).toBe('interrupted');
+  });
+
+  it('another process that is alive is still writing it; one that is gone left it interrupted', async () => {
+    await leftBy(OTHER_PID);
+    expect(await statusOf(storeFor([OTHER_PID]))).toBe('running');
+    expect(await statusOf(storeFor([]))).toBe('interrupted');
+    expect((await storeFor([]).list({ limit: 5 })).runs.map((run) => summarizeRun(run).status)).toEqual(['interrupted']);
+  });
+
+  it('this process id, no process id, or a start before the machine booted: interrupted', async () => {
+    await leftBy(7);
+    expect(await statusOf(storeFor([7]))).toBe('interrupted');
+    await rm(fileOf(RUN_ID));
+    await leftBy(undefined);
+    expect(await statusOf(storeFor([]))).toBe('interrupted');
+    await rm(fileOf(RUN_ID));
+    await leftBy(OTHER_PID, '2026-11-23T23:00:00.000Z');
+    expect(await statusOf(storeFor([OTHER_PID]))).toBe('interrupted');
+  });
+
+  it('a finished run is never interrupted', async () => {
+    const writer = await storeFor([]).startRun(headerFields(RUN_ID));
+    await writer.append({ ...attemptFields('att-0'), stage: 'finish', name: 'completed' });
+    await writer.close();
+    expect(await statusOf(storeFor([]))).toBe('completed');
+    expect((await storeFor([]).get(RUN_ID))?.interrupted).toBeUndefined();
+  });
+});
+
 describe('trace store: writing and reading a run', () => {
   it('writes one JSON line per record, header first, and reads the run back equal', async () => {
     const store = storeAt();
@@ -103,7 +155,9 @@ describe('trace store: writing and reading a run', () => {
     const expectedText = [writer.header, ...appended].map((record) => `${JSON.stringify(record)}\n`).join('');
     expect(await readFile(fileOf(RUN_ID), 'utf8')).toBe(expectedText);
 
-    expect(await store.get(RUN_ID)).toEqual({ header: writer.header, attempts: appended });
+    // Closed without a finish record, the run can never finish: it reads back as interrupted.
+    expect(await store.get(RUN_ID)).toEqual({ header: writer.header, attempts: appended, interrupted: true });
+    expect(writer.header.pid).toBe(process.pid);
     expect(await store.verifyAll()).toEqual({ files: 1, runs: 1, records: 5, tornLines: 0, problems: [] });
   });
 

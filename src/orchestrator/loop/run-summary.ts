@@ -6,7 +6,7 @@ import type { RunSummary } from './types.js';
 export function summarizeRun(trace: RunTrace): RunSummary {
   const { attempts, header } = trace;
   const finish = attempts.findLast((attempt) => attempt.stage === 'finish');
-  const status = (finish?.name as RunSummary['status'] | undefined) ?? 'running';
+  const status = (finish?.name as RunSummary['status'] | undefined) ?? (trace.interrupted === true ? 'interrupted' : 'running');
   const answerAttempt = status === 'completed' ? findAnswerAttempt(attempts) : undefined;
   const confidence = computeConfidence(attempts);
   const models: string[] = [];

@@ -56,7 +56,8 @@ export interface PipelineResult {
 /** Everything the client is told about a run, derived from its attempts. */
 export interface RunSummary {
   runId: string;
-  status: 'completed' | 'aborted' | 'failed' | 'running';
+  /** A finish record's status; else `running`, or `interrupted` when its process is gone. */
+  status: 'completed' | 'aborted' | 'failed' | 'running' | 'interrupted';
   answer: { content: string; toolCalls: { name: string; arguments: string }[] } | null;
   approved: boolean;
   confidence: number;

@@ -13,6 +13,7 @@ import { sealAttempt, sealHeader, verifyChain } from './trace-chain.js';
 import type { AttemptRecord, RunHeader, RunTrace, TraceRecord } from '../../types/attempt.js';
 import { errorCode, syncDirectory, writeAll } from '../../utils/durable-file.js';
 import { makePrivateDirectory, PRIVATE_FILE_MODE } from '../../utils/private-files.js';
+import { beginWriting, endWriting, isInterrupted, processLiveness, type Liveness } from './run-liveness.js';
 import { parseTraceLines, readTraceFile } from './trace-file.js';
 
 export { readTraceFile };
@@ -22,9 +23,12 @@ export interface TraceStoreOptions {
   /** 0 = keep forever. */
   retentionDays: number;
   now?: () => number;
+  /** This process, and how to tell whether another is alive (processLiveness() by default). */
+  liveness?: Liveness;
 }
 
-type HeaderFields = Omit<RunHeader, 'type' | 'prevHash' | 'hash'>;
+/** The store records the writer's pid itself. */
+type HeaderFields = Omit<RunHeader, 'type' | 'prevHash' | 'hash' | 'pid'>;
 type AttemptFields = Omit<AttemptRecord, 'type' | 'runId' | 'seq' | 'prevHash' | 'hash'>;
 
 export interface RunWriter {
@@ -79,18 +83,19 @@ export function createTraceStore(options: TraceStoreOptions): TraceStore {
     throw new RangeError(`retentionDays must be 0 (keep forever) or a positive number of days, got ${retentionDays}.`);
   }
   const now = options.now ?? Date.now;
+  const liveness = options.liveness ?? processLiveness();
   const runsDir = join(dataDir, 'runs');
   return {
     dataDir,
-    startRun: (header) => startRun(runsDir, header),
-    get: (runId) => readRun(runsDir, runId),
-    list: (listOptions) => listRuns(runsDir, listOptions),
+    startRun: (header) => startRun(runsDir, { ...header, pid: liveness.pid }),
+    get: (runId) => readRun(runsDir, runId, liveness),
+    list: (listOptions) => listRuns(runsDir, listOptions, liveness),
     verifyAll: () => verifyAll(runsDir),
     prune: () => prune(runsDir, retentionDays, now()),
   };
 }
 
-async function startRun(runsDir: string, fields: HeaderFields): Promise<RunWriter> {
+async function startRun(runsDir: string, fields: HeaderFields & { pid: number }): Promise<RunWriter> {
   const day = runIdDate(fields.runId);
   // The id becomes a path: only the exact run id shape may name a file.
   if (day === undefined) throw new TypeError(`Cannot store run ${JSON.stringify(fields.runId)}: not a run id (make one with newRunId).`);
@@ -100,18 +105,20 @@ async function startRun(runsDir: string, fields: HeaderFields): Promise<RunWrite
   const path = join(directory, `${header.runId}${TRACE_SUFFIX}`);
   // 'ax': append-only, and fail if the file exists, so two runs can never write into one chain.
   const handle = await open(path, 'ax', PRIVATE_FILE_MODE);
+  beginWriting(path);
   try {
     await writeLine(handle, header);
   } catch (error) {
     // A run without its header is unreadable; remove it. The write error is the one worth reporting.
+    endWriting(path);
     await handle.close().catch(() => undefined);
     await unlink(path).catch(() => undefined);
     throw error;
   }
-  return createRunWriter(handle, directory, header);
+  return createRunWriter(handle, path, directory, header);
 }
 
-function createRunWriter(handle: FileHandle, directory: string, header: RunHeader): RunWriter {
+function createRunWriter(handle: FileHandle, path: string, directory: string, header: RunHeader): RunWriter {
   const attempts: AttemptRecord[] = [];
   let queue: Promise<unknown> = Promise.resolve();
   let failure: { cause: unknown } | undefined;
@@ -150,6 +157,8 @@ function createRunWriter(handle: FileHandle, directory: string, header: RunHeade
           await handle.datasync();
         } finally {
           await handle.close();
+          // Closed without a finish record (its write failed), the run can no longer finish: interrupted.
+          endWriting(path);
         }
         await syncDirectory(directory);
       })();
@@ -162,23 +171,26 @@ async function writeLine(handle: FileHandle, record: TraceRecord): Promise<void>
   await writeAll(handle, Buffer.from(`${JSON.stringify(record)}\n`, 'utf8'));
 }
 
-async function readRun(runsDir: string, runId: string): Promise<RunTrace | undefined> {
+async function readRun(runsDir: string, runId: string, liveness: Liveness): Promise<RunTrace | undefined> {
   const day = runIdDate(runId);
   if (day === undefined) return undefined;
-  return readRunFile(join(runsDir, day, `${runId}${TRACE_SUFFIX}`));
+  return readRunFile(join(runsDir, day, `${runId}${TRACE_SUFFIX}`), liveness);
 }
 
-async function readRunFile(path: string): Promise<RunTrace | undefined> {
+async function readRunFile(path: string, liveness: Liveness): Promise<RunTrace | undefined> {
   const text = await readTextIfExists(path);
   if (text === undefined) return undefined;
   const [header, ...rest] = readTraceFile(text).records;
   if (header?.type !== 'run') return undefined;
-  return { header, attempts: rest.filter((record): record is AttemptRecord => record.type === 'attempt') };
+  const attempts = rest.filter((record): record is AttemptRecord => record.type === 'attempt');
+  const finished = attempts.some((attempt) => attempt.stage === 'finish');
+  return { header, attempts, ...(!finished && isInterrupted(header, path, liveness) ? { interrupted: true } : {}) };
 }
 
 async function listRuns(
   runsDir: string,
   options: { limit: number; before?: string },
+  liveness: Liveness,
 ): Promise<{ runs: RunTrace[]; next: string | null }> {
   const { limit, before } = options;
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`list: limit must be a positive integer, got ${limit}.`);
@@ -199,7 +211,7 @@ async function listRuns(
     for (const runId of runIds) {
       // A full page with more candidates behind it: the cursor is the file name, never file content.
       if (runs.length === limit) return { runs, next: lastRunId };
-      const trace = await readRunFile(join(runsDir, day, `${runId}${TRACE_SUFFIX}`));
+      const trace = await readRunFile(join(runsDir, day, `${runId}${TRACE_SUFFIX}`), liveness);
       if (trace === undefined) continue; // deleted meanwhile, or a crash before the header was whole
       runs.push(trace);
       lastRunId = runId;
