@@ -24,7 +24,7 @@ export async function handleChatCompletions(context: RequestContext): Promise<vo
   if (profile !== undefined) return handlePipelineChat(context, request, profile);
 
   const hasTools = Array.isArray(request.tools) && request.tools.length > 0 && request.tool_choice !== 'none';
-  const { capabilities } = await checkModel(app, request.model, { completion: true, tools: hasTools }, signal);
+  const { capabilities } = await checkModel(app, request.model, { endpoint: 'chat', completion: true, tools: hasTools }, signal);
   const upstream = toOllamaChatRequest(request, { model: request.model, numCtx: app.config.numCtx, stream: true });
   // Asking a model without thinking to think is a 400 at Ollama; a reasoning_effort sent by an
   // editor's global setting should not break plain models, so it is dropped for them.
@@ -38,14 +38,14 @@ export async function handleChatCompletions(context: RequestContext): Promise<vo
   };
 
   if (!stream) {
-    const result = await app.ollama.chat(upstream, signal).catch((error: unknown) => explainUpstreamError(app, request.model, error, signal));
+    const result = await app.ollama.chat(upstream, signal).catch((error: unknown) => explainUpstreamError(app, request.model, error, signal, 'chat'));
     sendJson(context.response, 200, toChatCompletion(result, responseContext));
     return;
   }
 
   const converter = createChatChunkStream({ ...responseContext, includeUsage: request.stream_options?.include_usage === true });
   const chunks = await awaitFirstChunk(app.ollama.chatStream(upstream, signal), app.config.keepAliveMs).catch((error: unknown) =>
-    explainUpstreamError(app, request.model, error, signal),
+    explainUpstreamError(app, request.model, error, signal, 'chat'),
   );
   const writer = openEventStream(context);
   try {

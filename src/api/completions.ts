@@ -17,21 +17,21 @@ export async function handleCompletions(context: RequestContext): Promise<void> 
   Object.assign(context.logFields, { model: request.model, stream });
 
   const hasSuffix = typeof request.suffix === 'string' && request.suffix !== '';
-  await checkModel(app, request.model, { completion: true, insert: hasSuffix }, signal);
+  await checkModel(app, request.model, { endpoint: 'completions', completion: true, insert: hasSuffix }, signal);
   const upstream = toOllamaGenerateRequest(request, { model: request.model, stream: true });
   // The same num_ctx as chat: a model asked with two different context sizes reloads between them.
   if (app.config.numCtx > 0) upstream.options = { ...upstream.options, num_ctx: app.config.numCtx };
   const responseContext = { id: app.newId('cmpl'), created: Math.floor(app.now() / 1000), model: request.model };
 
   if (!stream) {
-    const result = await app.ollama.generate(upstream, signal).catch((error: unknown) => explainUpstreamError(app, request.model, error, signal));
+    const result = await app.ollama.generate(upstream, signal).catch((error: unknown) => explainUpstreamError(app, request.model, error, signal, 'completions'));
     sendJson(context.response, 200, toCompletion(result, responseContext));
     return;
   }
 
   const converter = createCompletionChunkStream({ ...responseContext, includeUsage: request.stream_options?.include_usage === true });
   const chunks = await awaitFirstChunk(app.ollama.generateStream(upstream, signal), app.config.keepAliveMs).catch((error: unknown) =>
-    explainUpstreamError(app, request.model, error, signal),
+    explainUpstreamError(app, request.model, error, signal, 'completions'),
   );
   const writer = openEventStream(context);
   try {

@@ -20,7 +20,7 @@ export async function handleEmbeddings(context: RequestContext): Promise<void> {
   if (missing.length > 0) {
     const result = await app.ollama
       .embed(toOllamaEmbedRequest({ ...request, input: missing }, { model }), signal)
-      .catch((error: unknown) => explainUpstreamError(app, model, error, signal));
+      .catch((error: unknown) => explainUpstreamError(app, model, error, signal, 'embeddings'));
     promptTokens = result.prompt_eval_count ?? 0;
     const fresh = new Map(missing.map((text, index) => [text, result.embeddings[index] ?? []]));
     for (const [text, vector] of fresh) app.embeddingCache.set(model, dimensions, text, vector);
