@@ -9,6 +9,7 @@ import { InvalidRequestError } from '../utils/errors.js';
 import { parseChatMessages, toOllamaMessages } from './chat-messages.js';
 import { parseTools, toOllamaTools } from './chat-tools.js';
 import { fromResponsesBody, isResponsesShaped } from './responses-input.js';
+import { checkResponseSchema } from './response-schema.js';
 import { parseMaxTokens, parseSamplingFields, toOllamaOptions } from './sampling-options.js';
 import {
   isPresent,
@@ -100,6 +101,7 @@ function parseResponseFormat(body: Record<string, unknown>): OpenAIResponseForma
   if (wrapper === undefined) throw missingParameter('response_format.json_schema');
   const schema = optionalRecord(wrapper, 'schema', 'response_format.json_schema.schema');
   if (schema === undefined) throw missingParameter('response_format.json_schema.schema');
+  checkResponseSchema(schema, 'response_format.json_schema.schema');
   const name = optionalString(wrapper, 'name', 'response_format.json_schema.name');
   const strict = optionalBoolean(wrapper, 'strict', 'response_format.json_schema.strict');
   return { type, json_schema: withoutUndefined({ name, schema, strict }) };
