@@ -2,16 +2,12 @@
  * Waiting, on behalf of one caller, for work that many callers share (one /api/tags refresh, one
  * /api/show). The caller's abort ends its own wait, with the signal's reason as fetch does, and
  * leaves the work to the others. When the work settles, the waiters are resumed a few per turn of
- * the event loop: a thousand requests parked on one refresh would otherwise all continue inside a
- * single microtask run, each opening its upstream stream, and hold the loop (and /health, and
- * every open stream) for their combined time, which measured 0.8 s for 1,000 streams.
+ * the event loop (spread-over-turns.ts): a thousand requests parked on one refresh would otherwise
+ * all continue inside a single microtask run, each opening its upstream stream, and hold the loop
+ * (and /health, and every open stream) for their combined time, which measured 0.8 s for 1,000
+ * streams.
  */
-
-/** How many waiters continue per turn of the event loop; each costs about a millisecond. */
-const RESUMED_PER_TURN = 16;
-
-const ready: (() => void)[] = [];
-let scheduled = false;
+import { spreadOverTurns } from './spread-over-turns.js';
 
 export function waitShared<T>(shared: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (signal?.aborted) return Promise.reject(signal.reason as Error);
@@ -24,7 +20,7 @@ export function waitShared<T>(shared: Promise<T>, signal?: AbortSignal): Promise
     signal?.addEventListener('abort', onAbort, { once: true });
     const settle = (finish: () => void): void => {
       signal?.removeEventListener('abort', onAbort);
-      enqueue(() => {
+      spreadOverTurns(() => {
         if (!done) finish();
       });
     };
@@ -33,18 +29,4 @@ export function waitShared<T>(shared: Promise<T>, signal?: AbortSignal): Promise
       (error: unknown) => settle(() => reject(error as Error)),
     );
   });
-}
-
-function enqueue(resume: () => void): void {
-  ready.push(resume);
-  if (scheduled) return;
-  scheduled = true;
-  setImmediate(resumeSome);
-}
-
-/** An immediate scheduled from inside an immediate runs on the next turn, after pending I/O. */
-function resumeSome(): void {
-  for (const resume of ready.splice(0, RESUMED_PER_TURN)) resume();
-  if (ready.length > 0) setImmediate(resumeSome);
-  else scheduled = false;
 }
