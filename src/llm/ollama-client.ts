@@ -7,6 +7,7 @@
 import { aggregateChat, aggregateGenerate } from './aggregate.js';
 import { createIdleTimeout, type IdleTimeout } from './idle-timeout.js';
 import { readOllamaStream } from './ndjson.js';
+import { spreadOverTurns } from './spread-over-turns.js';
 import { classifyUpstreamFailure, upstreamErrorFromBody } from './upstream-errors.js';
 import { UpstreamProtocolError, type RlmError } from '../utils/errors.js';
 import type {
@@ -47,6 +48,32 @@ interface OpenExchange {
   idle: IdleTimeout;
   /** Classifies a failure of this exchange (client gone, backend silent, unreachable, protocol). */
   fail(error: unknown): RlmError;
+  /** The exchange is over: stop the deadline and stop listening to the caller's signal. */
+  finish(): void;
+}
+
+/**
+ * The signal fetch is given: it aborts at once when the backend goes silent, and on a later turn
+ * of the event loop, a few per turn, when the caller leaves. Cancelling a fetch (socket destroyed,
+ * body errored, generators unwound) costs about half a millisecond; a thousand clients leaving
+ * together paid it in one turn and held the loop for half a second. The caller, gone, waits for
+ * nothing, and the classification reads the caller's own signal, not this one.
+ */
+function upstreamSignal(caller: AbortSignal | undefined, idle: AbortSignal): { signal: AbortSignal; release(): void } {
+  if (caller === undefined) return { signal: idle, release: () => undefined };
+  const controller = new AbortController();
+  if (caller.aborted) controller.abort(caller.reason);
+  const onCaller = (): void => spreadOverTurns(() => controller.abort(caller.reason));
+  const onIdle = (): void => controller.abort(idle.reason);
+  caller.addEventListener('abort', onCaller, { once: true });
+  idle.addEventListener('abort', onIdle, { once: true });
+  return {
+    signal: controller.signal,
+    release: () => {
+      caller.removeEventListener('abort', onCaller);
+      idle.removeEventListener('abort', onIdle);
+    },
+  };
 }
 
 export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
@@ -59,8 +86,12 @@ export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
     const idle = createIdleTimeout(timeoutMs, () => new Error('Ollama went silent'));
     const context = { baseUrl, timeoutMs, callerSignal: signal, idleSignal: idle.signal };
     const fail = (error: unknown): RlmError => classifyUpstreamFailure(error, context);
-    const init: RequestInit = { method: body === undefined ? 'GET' : 'POST' };
-    init.signal = signal === undefined ? idle.signal : AbortSignal.any([signal, idle.signal]);
+    const upstream = upstreamSignal(signal, idle.signal);
+    const finish = (): void => {
+      idle.clear();
+      upstream.release();
+    };
+    const init: RequestInit = { method: body === undefined ? 'GET' : 'POST', signal: upstream.signal };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
       init.headers = { 'content-type': 'application/json' };
@@ -69,15 +100,15 @@ export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
       const response = await fetchImpl(`${baseUrl}${path}`, init);
       idle.touch();
       if (!response.ok) throw upstreamErrorFromBody(response.status, await response.text());
-      return { response, idle, fail };
+      return { response, idle, fail, finish };
     } catch (error) {
-      idle.clear();
+      finish();
       throw fail(error);
     }
   }
 
   async function json<T>(path: string, body: object | undefined, signal?: AbortSignal): Promise<T> {
-    const { response, idle, fail } = await open(path, body, signal);
+    const { response, fail, finish } = await open(path, body, signal);
     try {
       const text = await response.text();
       try {
@@ -88,12 +119,12 @@ export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
     } catch (error) {
       throw fail(error);
     } finally {
-      idle.clear();
+      finish();
     }
   }
 
   async function* stream<T extends { done: boolean }>(path: string, body: object, signal?: AbortSignal): AsyncGenerator<T> {
-    const { response, idle, fail } = await open(path, { ...body, stream: true }, signal);
+    const { response, idle, fail, finish } = await open(path, { ...body, stream: true }, signal);
     try {
       if (response.body === null) throw new UpstreamProtocolError(`Ollama answered ${path} with no body.`);
       // Leaving this loop early (the consumer stopped) returns the reader's generator, whose finally
@@ -107,7 +138,7 @@ export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
     } catch (error) {
       throw fail(error);
     } finally {
-      idle.clear();
+      finish();
     }
   }
 
