@@ -6,6 +6,7 @@
 import { cpus, totalmem } from 'node:os';
 import { indexBuildBenchmark } from './index-build.js';
 import { proxyOverheadBenchmark } from './proxy-overhead.js';
+import { realModelsBenchmark } from './real-models.js';
 import { retrievalBenchmark } from './retrieval.js';
 
 export interface BenchmarkContext {
@@ -23,7 +24,7 @@ export interface Benchmark {
 }
 
 /** In the order they run. */
-const BENCHMARKS: Benchmark[] = [retrievalBenchmark, indexBuildBenchmark, proxyOverheadBenchmark];
+const BENCHMARKS: Benchmark[] = [retrievalBenchmark, indexBuildBenchmark, proxyOverheadBenchmark, realModelsBenchmark];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
