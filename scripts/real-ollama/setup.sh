@@ -32,7 +32,7 @@ done_step
 
 # 2. Ollama itself: cgo compiles ggml's CPU backend, so no cmake and no download besides Go modules.
 # Go's own per-user caches (modules in GOMODCACHE, compiled packages in GOCACHE) stay where Go keeps
-# them, so a fresh clone on the same machine (CI's case) rebuilds in about a minute instead of 5.5.
+# them, so a fresh clone on the same machine (CI's case) rebuilds in about 10 s instead of 5.5 min.
 # cgo's cache keys include CGO_CPPFLAGS, so the stub header is copied to a path that does not depend
 # on where the repository was cloned.
 export GOBIN="$cache/bin" GOFLAGS="-modcacherw"
