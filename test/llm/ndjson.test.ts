@@ -9,6 +9,8 @@ interface Source {
   /** How many chunks the consumer pulled, and whether (and why) it cancelled. */
   pulls: () => number;
   cancelled: () => boolean;
+  /** Whether the body gets cancelled within a few turns of the event loop (the cancel is spread over turns). */
+  cancelledSoon: () => Promise<boolean>;
 }
 
 /** A body that hands out the given chunks one per pull, recording pulls and cancellation. */
@@ -28,7 +30,11 @@ function sourceOf(chunks: Array<string | Uint8Array>): Source {
     },
     { highWaterMark: 0 },
   );
-  return { body, pulls: () => index, cancelled: () => cancelled };
+  const cancelledSoon = async (): Promise<boolean> => {
+    for (let turn = 0; turn < 50 && !cancelled; turn++) await new Promise((resolve) => setImmediate(resolve));
+    return cancelled;
+  };
+  return { body, pulls: () => index, cancelled: () => cancelled, cancelledSoon };
 }
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
@@ -88,7 +94,7 @@ describe('readNdjsonLines', () => {
     expect(error).toBeInstanceOf(UpstreamProtocolError);
     expect((error as Error).message).toBe('Ollama sent a stream line that is not valid JSON: "not json at all"');
     expect((error as Error).cause).toBeInstanceOf(SyntaxError);
-    expect(source.cancelled()).toBe(true);
+    expect(await source.cancelledSoon()).toBe(true);
   });
 
   it('truncates a long bad line in the message', async () => {
@@ -111,7 +117,7 @@ describe('readNdjsonLines', () => {
     const error = await caught(collect(readNdjsonLines(source.body, { maxLineBytes: 1000 })));
     expect(error).toBeInstanceOf(UpstreamProtocolError);
     expect(source.pulls()).toBeLessThan(20);
-    expect(source.cancelled()).toBe(true);
+    expect(await source.cancelledSoon()).toBe(true);
   });
 
   it('cancels the underlying stream when the consumer stops early', async () => {
@@ -120,8 +126,19 @@ describe('readNdjsonLines', () => {
       expect(value).toEqual({ n: 1 });
       break;
     }
-    expect(source.cancelled()).toBe(true);
+    expect(await source.cancelledSoon()).toBe(true);
     expect(source.pulls()).toBe(1);
+  });
+
+  it('cancels on a later turn of the event loop, not inside the consumer\'s own', async () => {
+    const source = sourceOf(['{"n":1}\n', '{"n":2}\n']);
+    for await (const value of readNdjsonLines(source.body)) {
+      expect(value).toEqual({ n: 1 });
+      break;
+    }
+    // A thousand consumers stopping together would otherwise close a thousand sockets in one turn.
+    expect(source.cancelled()).toBe(false);
+    expect(await source.cancelledSoon()).toBe(true);
   });
 
   it('releases the lock when done', async () => {
@@ -139,7 +156,7 @@ describe('readOllamaStream', () => {
     const chunks = await collect(readOllamaStream<{ done: boolean; message: { content: string } }>(source.body));
     expect(chunks.map((item) => item.message.content)).toEqual(['Hel', 'lo', '']);
     expect(chunks.at(-1)?.done).toBe(true);
-    expect(source.cancelled()).toBe(true);
+    expect(await source.cancelledSoon()).toBe(true);
   });
 
   it('turns a mid-stream error line into UpstreamError with the message', async () => {
@@ -154,7 +171,7 @@ describe('readOllamaStream', () => {
     expect(error).toBeInstanceOf(UpstreamError);
     expect((error as UpstreamError).message).toBe('an error was encountered while running the model: boom');
     expect((error as UpstreamError).upstreamStatus).toBe(500);
-    expect(source.cancelled()).toBe(true);
+    expect(await source.cancelledSoon()).toBe(true);
   });
 
   it('rejects a line that is not an object', async () => {
@@ -175,6 +192,6 @@ describe('readOllamaStream', () => {
       expect(item.done).toBe(false);
       break;
     }
-    expect(source.cancelled()).toBe(true);
+    expect(await source.cancelledSoon()).toBe(true);
   });
 });
