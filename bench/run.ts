@@ -4,6 +4,7 @@
  * numbers under its name. Progress lines go to stderr either way.
  */
 import { cpus, totalmem } from 'node:os';
+import { healthUnderLoadBenchmark } from './health-under-load.js';
 import { indexBuildBenchmark } from './index-build.js';
 import { proxyOverheadBenchmark } from './proxy-overhead.js';
 import { realModelsBenchmark } from './real-models.js';
@@ -24,7 +25,7 @@ export interface Benchmark {
 }
 
 /** In the order they run. */
-const BENCHMARKS: Benchmark[] = [retrievalBenchmark, indexBuildBenchmark, proxyOverheadBenchmark, realModelsBenchmark];
+const BENCHMARKS: Benchmark[] = [retrievalBenchmark, indexBuildBenchmark, proxyOverheadBenchmark, healthUnderLoadBenchmark, realModelsBenchmark];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
