@@ -56,10 +56,11 @@ def main() -> None:
 
 
 def flatten_pooling(folder: Path) -> None:
-    """`ollama create` uploads only the top-level files of a safetensors folder, but its BERT converter
-    reads the pooling settings from the Pooling module's own folder (1_Pooling/config.json) and fails
-    without them. So the pooling keys move into the top-level config.json (BERT's config ignores keys
-    it does not know) and modules.json points the Pooling module at the top level (".": an empty path means no pooling)."""
+    """Ollama's BERT converter reads the pooling settings from the Pooling module's own folder
+    (1_Pooling/config.json), but `ollama create` uploads files by base name, so that config.json
+    collides with the model's own. The pooling keys move into the top-level config.json (BERT's
+    config ignores keys it does not know), the folder goes, and modules.json points the Pooling
+    module at the top level (".": an empty path would mean no pooling)."""
     modules = json.loads((folder / "modules.json").read_text())
     for module in modules:
         if module["type"] == "sentence_transformers.models.Pooling" and module["path"]:
@@ -67,6 +68,10 @@ def flatten_pooling(folder: Path) -> None:
             config = json.loads((folder / "config.json").read_text())
             config.update(pooling)
             (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+            # The CLI does upload one level of subfolders' JSON files, but by base name: the
+            # pooling folder's config.json then races the model's own config.json for one name,
+            # and whichever lands last decides ("unknown architecture" when it is the pooling one).
+            shutil.rmtree(folder / module["path"])
             module["path"] = "."
     (folder / "modules.json").write_text(json.dumps(modules, indent=2) + "\n")
 
