@@ -2,19 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { parseToolArguments } from '../../src/api/chat-messages.js';
 import { checkJsonDepth, MAX_JSON_DEPTH, tooDeepPath } from '../../src/api/json-depth.js';
 import { requireBody } from '../../src/api/validate.js';
-import { InvalidRequestError } from '../../src/utils/errors.js';
+import type { InvalidRequestError } from '../../src/utils/errors.js';
+import { thrownInvalid } from './expect-invalid.js';
 
 /** The 400 nesting_too_deep an action throws; its param and message are the caller's to check. */
 function refused(action: () => unknown): InvalidRequestError {
-  let caught: unknown;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(InvalidRequestError);
-  expect(caught).toMatchObject({ status: 400, code: 'nesting_too_deep' });
-  return caught as InvalidRequestError;
+  const error = thrownInvalid(action);
+  expect(error).toMatchObject({ status: 400, code: 'nesting_too_deep' });
+  return error;
 }
 
 /** `levels` nested arrays as JSON text, parsed: JSON.parse is iterative, so any depth parses. */
