@@ -3,6 +3,10 @@
 export type PlanPolicy = 'always' | 'auto' | 'never';
 /** When every tier is exhausted: answer with the best draft flagged unapproved, or fail. */
 export type ExhaustedPolicy = 'best' | 'error';
+/** How an unapproved text answer leaves: with a short marked note of its unresolved issues after it, or bare. */
+export type UnapprovedTextPolicy = 'note' | 'bare';
+/** How an unapproved answer that must parse (JSON mode, a schema) leaves: a 422, or bare (marked only in `rlm` and the headers). */
+export type UnapprovedStructuredPolicy = 'error' | 'bare';
 
 /** Ollama options for one stage's calls. */
 export interface StageOptions {
@@ -30,6 +34,15 @@ export interface Profile {
   maxRevisions: number;
   plan: PlanPolicy;
   onExhausted: ExhaustedPolicy;
+  /** Under onExhausted "best": how a text answer that was never approved is marked for the client. */
+  unapprovedText: UnapprovedTextPolicy;
+  /** Under onExhausted "best": what happens to a never-approved answer whose content must parse. */
+  unapprovedStructured: UnapprovedStructuredPolicy;
+  /**
+   * An APPROVED verdict whose verdict-token probability is below this counts as a rejection for
+   * revising and escalating; null turns the check off (the default until `rlm eval` can tune it).
+   */
+  minApprovalProbability: number | null;
   /** Stream stage progress as reasoning_content deltas. */
   progress: boolean;
   stages: Record<StageName, StageOptions>;

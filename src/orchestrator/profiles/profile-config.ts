@@ -21,6 +21,12 @@
  * - `planner` and `verifier` default to the generator; `ladder` (larger models, tried in order) to [].
  * - `maxRevisions` 0..10 (default 2); `plan` "always" | "auto" | "never" (default "auto");
  *   `onExhausted` "best" | "error" (default "best"); `progress` true | false (default true).
+ * - `unapprovedText` "note" | "bare" (default "note"): under onExhausted "best", a never-approved
+ *   text answer carries a short marked note with its unresolved issues after it, or leaves bare;
+ *   `unapprovedStructured` "error" | "bare" (default "error"): one whose content must parse (JSON
+ *   mode, a schema) is never altered, so it is a 422, or bare (marked only in `rlm` and the headers).
+ * - `minApprovalProbability` null (default, off) or 0..1: an APPROVED verdict whose token
+ *   probability is lower counts as a rejection for revising and escalating.
  * - `index` (optional): a retrieval index built with `rlm index`; its top `k` chunks (1..50, default
  *   6) for the last user message ground the plan, the draft and the verdict.
  * - `stages.plan|generate|verify|revise`: Ollama options merged key by key over DEFAULT_STAGE_OPTIONS:
@@ -40,7 +46,17 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ConfigError } from '../../server/config.js';
 import type { OllamaTagModel } from '../../types/ollama.js';
-import type { ExhaustedPolicy, PipelineSettings, PlanPolicy, Profile, RlmConfigFile, StageName, StageOptions } from '../../types/profile.js';
+import type {
+  ExhaustedPolicy,
+  PipelineSettings,
+  PlanPolicy,
+  Profile,
+  RlmConfigFile,
+  StageName,
+  StageOptions,
+  UnapprovedStructuredPolicy,
+  UnapprovedTextPolicy,
+} from '../../types/profile.js';
 import { Checker, closest, describe, isJsonObject, type JsonObject } from './config-checker.js';
 import { deriveDefaultProfile } from './tiering.js';
 
@@ -65,7 +81,18 @@ export const DEFAULT_STAGE_OPTIONS: Record<StageName, StageOptions> = Object.fre
 export const DEFAULT_SETTINGS: PipelineSettings = Object.freeze({ maxConcurrentRuns: 2, maxQueuedRuns: 32, cache: Object.freeze({ enabled: true, maxEntries: 1000 }), retentionDays: 30 });
 
 /** A profile's policies when the file does not set them (shared with the derived profile). */
-export const DEFAULT_PROFILE_POLICIES: Pick<Profile, 'maxRevisions' | 'plan' | 'onExhausted' | 'progress'> = Object.freeze({ maxRevisions: 2, plan: 'auto', onExhausted: 'best', progress: true });
+export const DEFAULT_PROFILE_POLICIES: Pick<
+  Profile,
+  'maxRevisions' | 'plan' | 'onExhausted' | 'progress' | 'unapprovedText' | 'unapprovedStructured' | 'minApprovalProbability'
+> = Object.freeze({
+  maxRevisions: 2,
+  plan: 'auto',
+  onExhausted: 'best',
+  progress: true,
+  unapprovedText: 'note',
+  unapprovedStructured: 'error',
+  minApprovalProbability: null,
+});
 
 /** A ConfigError whose message says which file the problems are in; `problems` keep their key paths. */
 export class ConfigFileError extends ConfigError {
@@ -80,12 +107,29 @@ export class ConfigFileError extends ConfigError {
 
 
 const TOP_KEYS = ['defaultProfile', 'profiles', 'maxConcurrentRuns', 'maxQueuedRuns', 'cache', 'retentionDays'];
-const PROFILE_KEYS = ['planner', 'generator', 'verifier', 'ladder', 'maxRevisions', 'plan', 'onExhausted', 'progress', 'stages', 'index', 'k'];
+const PROFILE_KEYS = [
+  'planner',
+  'generator',
+  'verifier',
+  'ladder',
+  'maxRevisions',
+  'plan',
+  'onExhausted',
+  'unapprovedText',
+  'unapprovedStructured',
+  'minApprovalProbability',
+  'progress',
+  'stages',
+  'index',
+  'k',
+];
 const INDEX_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const STAGE_NAMES: readonly StageName[] = ['plan', 'generate', 'verify', 'revise'];
 const STAGE_OPTION_KEYS: readonly (keyof StageOptions)[] = ['temperature', 'seed', 'num_ctx', 'num_predict', 'keep_alive'];
 const PLAN_POLICIES: readonly PlanPolicy[] = ['always', 'auto', 'never'];
 const EXHAUSTED_POLICIES: readonly ExhaustedPolicy[] = ['best', 'error'];
+const UNAPPROVED_TEXT_POLICIES: readonly UnapprovedTextPolicy[] = ['note', 'bare'];
+const UNAPPROVED_STRUCTURED_POLICIES: readonly UnapprovedStructuredPolicy[] = ['error', 'bare'];
 const PROFILE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /** Validates a parsed rlm.config.json; throws ConfigFileError listing every problem. */
@@ -200,6 +244,19 @@ function readProfile(check: Checker, name: string, value: unknown): Profile | un
   const maxRevisions = check.wholeNumber(body.maxRevisions, `${path}.maxRevisions`, DEFAULT_PROFILE_POLICIES.maxRevisions, 0, 10);
   const plan = check.choice(body.plan, `${path}.plan`, PLAN_POLICIES, DEFAULT_PROFILE_POLICIES.plan);
   const onExhausted = check.choice(body.onExhausted, `${path}.onExhausted`, EXHAUSTED_POLICIES, DEFAULT_PROFILE_POLICIES.onExhausted);
+  const unapprovedText = check.choice(body.unapprovedText, `${path}.unapprovedText`, UNAPPROVED_TEXT_POLICIES, DEFAULT_PROFILE_POLICIES.unapprovedText);
+  const unapprovedStructured = check.choice(
+    body.unapprovedStructured,
+    `${path}.unapprovedStructured`,
+    UNAPPROVED_STRUCTURED_POLICIES,
+    DEFAULT_PROFILE_POLICIES.unapprovedStructured,
+  );
+  let minApprovalProbability: number | null = DEFAULT_PROFILE_POLICIES.minApprovalProbability;
+  if (typeof body.minApprovalProbability === 'number' && body.minApprovalProbability >= 0 && body.minApprovalProbability <= 1) {
+    minApprovalProbability = body.minApprovalProbability;
+  } else if (body.minApprovalProbability !== undefined && body.minApprovalProbability !== null) {
+    check.report(`${path}.minApprovalProbability`, `must be null (off) or a number from 0 to 1, e.g. 0.8, got ${describe(body.minApprovalProbability)}`);
+  }
   const progress = check.boolean(body.progress, `${path}.progress`, DEFAULT_PROFILE_POLICIES.progress);
   let index: string | null = null;
   if (typeof body.index === 'string' && INDEX_NAME.test(body.index)) index = body.index;
@@ -209,7 +266,7 @@ function readProfile(check: Checker, name: string, value: unknown): Profile | un
   const k = check.wholeNumber(body.k, `${path}.k`, DEFAULT_RETRIEVAL_K, 1, 50);
   const stages = readStages(check, body.stages, `${path}.stages`);
   if (generator === undefined || planner === undefined || verifier === undefined) return undefined;
-  return { name, planner, generator, verifier, ladder, maxRevisions, plan, onExhausted, progress, stages, index, k };
+  return { name, planner, generator, verifier, ladder, maxRevisions, plan, onExhausted, unapprovedText, unapprovedStructured, minApprovalProbability, progress, stages, index, k };
 }
 
 function checkProfileName(check: Checker, path: string, name: string): void {

@@ -18,7 +18,7 @@ function formatProfile(profile: Profile, isDefault: boolean): string[] {
   profile.ladder.forEach((model, index) => lines.push(line(`tier ${index + 1}`, model)));
   if (profile.ladder.length === 0) lines.push(line('ladder', 'none: rejected drafts are revised at tier 0 only'));
   lines.push(
-    line('policy', `maxRevisions ${profile.maxRevisions}, plan ${profile.plan}, onExhausted ${profile.onExhausted}, progress ${profile.progress ? 'on' : 'off'}`),
+    line('policy', `maxRevisions ${profile.maxRevisions}, plan ${profile.plan}, onExhausted ${profile.onExhausted} (unapproved text: ${profile.unapprovedText}, structured: ${profile.unapprovedStructured}), minApprovalProbability ${profile.minApprovalProbability ?? 'off'}, progress ${profile.progress ? 'on' : 'off'}`),
   );
   return lines;
 }
