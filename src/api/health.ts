@@ -1,20 +1,17 @@
 /**
  * GET /health: is the server up, and can it reach its backend? 200 when Ollama answers, 503 with
  * the reason (and the OpenAI error shape) when it does not. Not behind the API key, so that
- * monitors and `curl` need nothing.
+ * monitors and `curl` need nothing. The backend part comes from one shared probe
+ * (src/llm/backend-status.ts), at most 2 s old and saying how old (`checked_ms_ago`), so that
+ * /health stays fast when Ollama is busy.
  */
 import type { EmbeddingCacheStats } from '../index/embedding-cache.js';
 import type { RequestContext } from '../server/context.js';
 import { sendJson } from '../server/error-response.js';
-import { toRlmError } from '../utils/errors.js';
-import { startTimer } from '../utils/timer.js';
 
 function cacheStats(stats: EmbeddingCacheStats): Record<string, number> {
   return { entries: stats.entries, max_entries: stats.maxEntries, hits: stats.hits, misses: stats.misses };
 }
-
-/** A health probe must answer fast even when the backend hangs. */
-const PROBE_TIMEOUT_MS = 3000;
 
 export async function handleHealth(context: RequestContext): Promise<void> {
   const { app } = context;
@@ -29,32 +26,27 @@ export async function handleHealth(context: RequestContext): Promise<void> {
     },
     embeddings_cache: cacheStats(app.embeddingCache.stats()),
   };
-  const elapsed = startTimer();
-  const signal = AbortSignal.any([context.signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]);
-  try {
-    const [version, tags] = await Promise.all([app.ollama.version(signal), app.ollama.tags(signal)]);
+  const status = await app.backend.current();
+  const checkedMsAgo = Math.max(0, app.now() - status.checkedAt);
+  if (status.reachable) {
     sendJson(context.response, 200, {
       status: 'ok',
       server,
       backend: {
         url: app.ollama.baseUrl,
         reachable: true,
-        version: version.version,
-        models: (tags.models ?? []).map((model) => model.name),
-        latency_ms: Math.round(elapsed() * 10) / 10,
+        version: status.version,
+        models: status.models,
+        latency_ms: status.latencyMs,
+        checked_ms_ago: checkedMsAgo,
       },
     });
-  } catch (thrown) {
-    // A probe cut by its own deadline looks like a cancel to the adapter; say what really happened.
-    const timedOut = signal.aborted && !context.signal.aborted;
-    const error = toRlmError(thrown);
-    const message = timedOut ? `Ollama at ${app.ollama.baseUrl} did not answer within ${PROBE_TIMEOUT_MS} ms.` : error.message;
-    const code = timedOut ? 'upstream_timeout' : error.code;
-    sendJson(context.response, 503, {
-      status: 'unavailable',
-      server,
-      backend: { url: app.ollama.baseUrl, reachable: false, error: message },
-      error: { message, type: 'api_error', param: null, code },
-    });
+    return;
   }
+  sendJson(context.response, 503, {
+    status: 'unavailable',
+    server,
+    backend: { url: app.ollama.baseUrl, reachable: false, error: status.message, checked_ms_ago: checkedMsAgo },
+    error: { message: status.message, type: 'api_error', param: null, code: status.code },
+  });
 }

@@ -2,6 +2,7 @@
 import { createEmbeddingCache } from '../index/embedding-cache.js';
 import { createRetrieval } from '../index/retrieval.js';
 import { createModelCatalog } from '../llm/model-catalog.js';
+import { createBackendStatus } from '../llm/backend-status.js';
 import { createOllamaClient } from '../llm/ollama-client.js';
 import { createPipelineService } from '../orchestrator/service/pipeline-service.js';
 import { readRlmConfigFile } from '../orchestrator/profiles/profile-config.js';
@@ -27,6 +28,12 @@ export interface AppOverrides {
 
 /** How long the installed-model list is trusted before /api/tags is asked again. */
 const MODEL_LIST_TTL_MS = 5000;
+/**
+ * /health's view of Ollama: answered as is for 1 s, answered while re-probed for up to 2 s when it
+ * was reachable (so a monitor polling faster than that never waits on a busy backend), and a probe
+ * waits at most 3 s.
+ */
+const BACKEND_STATUS = { freshMs: 1000, staleMs: 2000, timeoutMs: 3000 };
 
 /** Reads what must be right before serving (prompts, the pipeline config file) and wires the app. */
 export async function createApp(config: ServerConfig, overrides: AppOverrides = {}): Promise<AppDeps> {
@@ -39,6 +46,7 @@ export async function createApp(config: ServerConfig, overrides: AppOverrides = 
     ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
   });
   const models = createModelCatalog(ollama, { ttlMs: MODEL_LIST_TTL_MS, now });
+  const backend = createBackendStatus(ollama, { ...BACKEND_STATUS, now });
   const [prompts, fileConfig] = await Promise.all([
     loadPrompts(overrides.promptsDir),
     readRlmConfigFile({ env: { RLM_CONFIG: config.configPath }, cwd: overrides.cwd ?? process.cwd() }),
@@ -46,7 +54,7 @@ export async function createApp(config: ServerConfig, overrides: AppOverrides = 
   const embeddingCache = createEmbeddingCache(config.embeddingCacheEntries);
   const retrieval = createRetrieval({ dataDir: config.dataDir, ollama, embeddingCache });
   const pipeline = createPipelineService({ fileConfig, dataDir: config.dataDir, ollama, models, prompts, retrieval, logger, numCtx: config.numCtx, now, newId });
-  return { config, ollama, models, pipeline, embeddingCache, retrieval, logger, now, newId, version: VERSION, startedAt: now() };
+  return { config, ollama, backend, models, pipeline, embeddingCache, retrieval, logger, now, newId, version: VERSION, startedAt: now() };
 }
 
 /** Creates and starts a server; resolves once it listens. */

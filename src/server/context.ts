@@ -1,5 +1,6 @@
 /** What every handler is given: the app's dependencies and this request's own state. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BackendStatusProbe } from '../llm/backend-status.js';
 import type { ModelCatalog } from '../llm/model-catalog.js';
 import type { EmbeddingCache } from '../index/embedding-cache.js';
 import type { Retrieval } from '../index/retrieval.js';
@@ -12,6 +13,8 @@ import type { Logger } from '../utils/logger.js';
 export interface AppDeps {
   config: ServerConfig;
   ollama: OllamaClient;
+  /** Ollama's reachability for /health, probed once for every caller (stale-while-revalidate). */
+  backend: BackendStatusProbe;
   models: ModelCatalog;
   pipeline: PipelineService;
   embeddingCache: EmbeddingCache;
