@@ -5,7 +5,7 @@
  * cancelled when reading stops, so a consumer that stops early also stops Ollama generating
  * (ollama-js issue #39 is what happens without that).
  */
-import { spreadOverTurns } from './spread-over-turns.js';
+import { spreadOverTurns } from '../utils/spread-over-turns.js';
 import { UpstreamError, UpstreamProtocolError } from '../utils/errors.js';
 
 export interface NdjsonOptions {

@@ -7,7 +7,7 @@
 import { aggregateChat, aggregateGenerate } from './aggregate.js';
 import { createIdleTimeout, type IdleTimeout } from './idle-timeout.js';
 import { readOllamaStream } from './ndjson.js';
-import { spreadOverTurns } from './spread-over-turns.js';
+import { spreadOverTurns } from '../utils/spread-over-turns.js';
 import { classifyUpstreamFailure, upstreamErrorFromBody } from './upstream-errors.js';
 import { UpstreamProtocolError, type RlmError } from '../utils/errors.js';
 import type {

@@ -7,7 +7,7 @@
  * (and /health, and every open stream) for their combined time, which measured 0.8 s for 1,000
  * streams.
  */
-import { spreadOverTurns } from './spread-over-turns.js';
+import { spreadOverTurns } from '../utils/spread-over-turns.js';
 
 export function waitShared<T>(shared: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (signal?.aborted) return Promise.reject(signal.reason as Error);

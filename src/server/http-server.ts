@@ -16,6 +16,7 @@ import { createRouter, type Route } from './router.js';
 import { answerConnect, answerMalformedRequest } from './socket-errors.js';
 import { checkApiKey, checkHost, checkOrigin, corsHeaders, singleHostHeader, type AccessPolicy } from './security.js';
 import { ClientAbortedError } from '../utils/errors.js';
+import { soonOrNow } from '../utils/spread-over-turns.js';
 import { startTimer } from '../utils/timer.js';
 
 export interface RunningServer {
@@ -42,10 +43,18 @@ export function createHttpServer(app: AppDeps, routes: readonly Route[]): Server
   const server = createServer({ requireHostHeader: false }, (request, response) => {
     // handle() answers its own errors; this catch is for a failure of that answer itself, which
     // must not become an unhandled rejection (Node exits on those).
-    handle(app, policy, route, bodyBudget, request, response).catch((thrown: unknown) => {
-      logQuietly(() => app.logger.error('request_failed', { error: thrown }));
-      response.destroy();
-    });
+    // Timed from here, so that a start deferred by a burst counts its wait.
+    const elapsed = startTimer();
+    const start = (): void =>
+      void handle(app, policy, route, bodyBudget, request, response, elapsed).catch((thrown: unknown) => {
+        logQuietly(() => app.logger.error('request_failed', { error: thrown }));
+        response.destroy();
+      });
+    // A burst of requests parsed in one turn (a thousand clients connecting at once) would start in
+    // that turn too and hold the loop for all of them; past a slice they start on later turns, and
+    // /health, which costs nothing, is never queued behind them.
+    if (isHealthProbe(request.url)) start();
+    else soonOrNow(start);
   });
   // Bytes that are not HTTP never reach handle(): Node's parser reports them here.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerMalformedRequest(error, socket));
@@ -60,8 +69,8 @@ async function handle(
   bodyBudget: BodyBudget,
   request: IncomingMessage,
   response: ServerResponse,
+  elapsed: () => number,
 ): Promise<void> {
-  const elapsed = startTimer();
   const method = request.method ?? 'GET';
   const controller = new AbortController();
   const logFields: Record<string, unknown> = {};
@@ -69,7 +78,10 @@ async function handle(
   let path = shortened(request.url ?? '');
   const bodyLease = bodyBudget.lease();
 
-  response.on('close', () => {
+  let closed = false;
+  const onClose = (): void => {
+    if (closed) return;
+    closed = true;
     // The parsed body lives as long as the handler, so its bytes count until the answer is done.
     bodyLease.release();
     const aborted = !response.writableFinished;
@@ -84,7 +96,13 @@ async function handle(
         ...logFields,
       }),
     );
-  });
+  };
+  response.on('close', onClose);
+  // A request whose start was deferred (a burst) may have lost its client meanwhile.
+  if (request.socket.destroyed) {
+    onClose();
+    return;
+  }
 
   // Everything from the first header read on is inside the try: any throw becomes an answer.
   try {
@@ -128,6 +146,10 @@ async function handle(
     logFields.error = error.message;
     if (error.status >= 500 && error.status !== 499) logQuietly(() => logger.error('request_failed', { error: thrown }));
   }
+}
+
+function isHealthProbe(url: string | undefined): boolean {
+  return url === '/health' || url?.startsWith('/health?') === true;
 }
 
 /** A log line must never be what takes a request, or the process, down. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spreadOverTurns } from '../../src/llm/spread-over-turns.js';
+import { soonOrNow, spreadOverTurns } from '../../src/utils/spread-over-turns.js';
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -27,5 +27,17 @@ describe('spreadOverTurns', () => {
     spreadOverTurns(() => ran.push('after'));
     while (ran.length === 0) await nextTurn();
     expect(ran).toEqual(['after']);
+  });
+
+  it('soonOrNow runs at once when the turn is quiet, and queues the rest of a burst in order', async () => {
+    await nextTurn();
+    const ran: number[] = [];
+    for (let task = 0; task < 40; task++) soonOrNow(() => ran.push(task));
+    expect(ran).toEqual(Array.from({ length: 16 }, (_, task) => task));
+    while (ran.length < 40) await nextTurn();
+    expect(ran).toEqual(Array.from({ length: 40 }, (_, task) => task));
+    await nextTurn();
+    soonOrNow(() => ran.push(40));
+    expect(ran.at(-1)).toBe(40);
   });
 });
