@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { canRevise, nextTier, tierModel } from '../../src/orchestrator/loop/escalate.js';
 import { parsePlan, planDecision } from '../../src/orchestrator/loop/plan.js';
 import { stripThinking } from '../../src/orchestrator/loop/stage-call.js';
-import { parseVerdict, verdictTokenProbability } from '../../src/orchestrator/loop/verify.js';
+import { parseVerdict, verdictTokenProbability } from '../../src/orchestrator/loop/verdict.js';
 import type { OpenAIChatCompletionRequest } from '../../src/types/openai.js';
 import type { Profile } from '../../src/types/profile.js';
 
 describe('parseVerdict fails closed', () => {
   it.each([
     ['{"verdict":"APPROVED","issues":[]}', { verdict: 'APPROVED', issues: [] }],
-    ['{"verdict":"APPROVED","issues":["minor"]}', { verdict: 'APPROVED', issues: [] }],
+    ['{"verdict":"APPROVED","issues":["minor"]}', { verdict: 'REJECTED', issues: ['minor'] }],
     ['{"verdict":"REJECTED","issues":[" wrong city ", "", 3]}', { verdict: 'REJECTED', issues: ['wrong city'] }],
     ['{"verdict":"REJECTED"}', { verdict: 'REJECTED', issues: ['The reviewer rejected the draft without naming a problem.'] }],
   ])('%s', (content, expected) => {

@@ -7,7 +7,10 @@
  *   checks        = `check` attempts whose parentAttemptId is answer.attemptId
  *   verdict       = the LAST `verify` attempt whose parentAttemptId is answer.attemptId
  *   approved      = verdict exists AND verdict.verdict = APPROVED AND every check's verdict = APPROVED
- *   q             = verdict.verdictProbability when a number in [0, 1], else DEFAULT_VERDICT_PROBABILITY (0.75)
+ *   q             = verdict.verdictProbability when a number in [0, 1], else DEFAULT_VERDICT_PROBABILITY (0.75);
+ *                   for a REJECTED verdict the model wrote as APPROVED (output.data.statedVerdict: it
+ *                   listed issues, or approved below minApprovalProbability) the probability recorded
+ *                   is the APPROVED token's, so q = 1 - it
  *   base          = approved                     -> APPROVED_BASE + APPROVED_PROBABILITY_WEIGHT * q   (0.5 + 0.4q)
  *                   verdict.verdict = REJECTED   -> REJECTED_PROBABILITY_WEIGHT * (1 - q)           (0.3(1 - q))
  *                   otherwise (no verifier ran)  -> NO_VERDICT_BASE                                (0.05)
@@ -82,7 +85,9 @@ export function computeConfidence(attempts: readonly AttemptRecord[]): Confidenc
   const approved = verdict?.verdict === 'APPROVED' && checks.every((check) => check.verdict === 'APPROVED');
 
   const recorded = verdict?.verdictProbability;
-  const probability = typeof recorded === 'number' && recorded >= 0 && recorded <= 1 ? recorded : null;
+  const stated = typeof recorded === 'number' && recorded >= 0 && recorded <= 1 ? recorded : null;
+  const readOtherwise = verdict !== undefined && verdict.output?.data?.['statedVerdict'] !== undefined && verdict.output.data['statedVerdict'] !== verdict.verdict;
+  const probability = stated !== null && readOtherwise ? 1 - stated : stated;
   const q = probability ?? constants.DEFAULT_VERDICT_PROBABILITY;
   let base: number = constants.NO_VERDICT_BASE;
   if (approved) base = constants.APPROVED_BASE + constants.APPROVED_PROBABILITY_WEIGHT * q;

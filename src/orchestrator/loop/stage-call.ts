@@ -42,7 +42,11 @@ export interface StageResult {
   toolCalls: DraftToolCall[];
 }
 
-export type Interpreter = (answer: { content: string; toolCalls: DraftToolCall[]; logprobs: OllamaLogprob[] }) => Interpretation;
+/**
+ * `logprobs` come with a live call only; an answer from the cache brings instead the verdict
+ * probability recorded when the call was made (`recordedProbability`).
+ */
+export type Interpreter = (answer: { content: string; toolCalls: DraftToolCall[]; logprobs: OllamaLogprob[]; recordedProbability?: number | null }) => Interpretation;
 
 export async function callStage(run: RunContext, call: StageCall, interpret: Interpreter = () => ({})): Promise<StageResult> {
   const { deps, input } = run;
@@ -66,11 +70,11 @@ export async function callStage(run: RunContext, call: StageCall, interpret: Int
   const cacheable = deps.cache !== undefined && isDeterministic(call.options);
   const hit = cacheable ? deps.cache?.get(inputHash) : undefined;
   if (hit !== undefined) {
-    const reading = interpret({ content: hit.content, toolCalls: hit.toolCalls, logprobs: [] });
+    const reading = interpret({ content: hit.content, toolCalls: hit.toolCalls, logprobs: [], recordedProbability: hit.verdictProbability });
     const attempt = await record(run, {
       ...base,
       attemptId: deps.newId('att'),
-      ...outputFields(hit.content, hit.toolCalls, reading, hit.verdictProbability),
+      ...outputFields(hit.content, hit.toolCalls, reading, reading.verdictProbability ?? null),
       tokens: { prompt: 0, completion: 0 },
       durations: null,
       durationMs: round(elapsed()),

@@ -2,10 +2,10 @@
  * verify, in two layers. First the deterministic checks, which cost nothing; a draft that fails
  * one is rejected without asking a model. Then the verifier model: a strict gate that answers
  * `{"verdict": "APPROVED" | "REJECTED", "issues": [...]}` through a JSON-schema format, judged
- * against the plan's checks. Anything unreadable counts as REJECTED (fail closed).
+ * against the plan's checks. What its answer means (unreadable, contradictory or too uncertain
+ * approvals are REJECTED) is verdict.ts.
  */
-import type { AttemptRecord, Verdict } from '../../types/attempt.js';
-import type { OllamaLogprob } from '../../types/ollama.js';
+import type { AttemptRecord } from '../../types/attempt.js';
 import { hashJson } from '../../utils/hash.js';
 import { runDeterministicChecks } from '../checks/checks.js';
 import { conversationText, draftText, numbered } from './conversation-text.js';
@@ -13,7 +13,7 @@ import type { Draft } from '../checks/checks.js';
 import type { Plan } from './plan.js';
 import { noModelCall, record, type RunContext } from './run-context.js';
 import { callStage } from './stage-call.js';
-import { nonBlankStrings, readJsonObject } from './structured-output.js';
+import { judgeVerdict, readVerdict, verdictTokenProbability } from './verdict.js';
 
 /**
  * Bounded, so that a verdict always fits in the verify stage's num_predict (512 by default): a small
@@ -84,52 +84,12 @@ export async function verifyDraft(run: RunContext, draftAttempt: AttemptRecord, 
       format: VERDICT_SCHEMA as unknown as Record<string, unknown>,
       logprobs: true,
     },
-    ({ content, logprobs }) => {
+    ({ content, logprobs, recordedProbability }) => {
       const reading = readVerdict(content);
-      if (!reading.ok) {
-        return { verdict: 'REJECTED', issues: ['The reviewer gave no readable verdict, so the draft is not approved.'], error: `unreadable verdict: ${reading.reason}` };
-      }
-      return { verdict: reading.verdict, issues: reading.issues, verdictProbability: verdictTokenProbability(logprobs, reading.verdict) };
+      const probability = reading.ok && logprobs.length > 0 ? verdictTokenProbability(logprobs, reading.stated) : (recordedProbability ?? null);
+      return judgeVerdict(reading, probability, profile.minApprovalProbability);
     },
   );
   const { attempt } = result;
   return { approved: attempt.verdict === 'APPROVED', issues: attempt.issues, attempt };
-}
-
-/** Reads the verifier's JSON; null for anything that is not exactly a verdict (fail closed). */
-export function parseVerdict(content: string): { verdict: Verdict; issues: string[] } | null {
-  const reading = readVerdict(content);
-  return reading.ok ? { verdict: reading.verdict, issues: reading.issues } : null;
-}
-
-function readVerdict(content: string): { ok: true; verdict: Verdict; issues: string[] } | { ok: false; reason: string } {
-  const object = readJsonObject(content);
-  if (!object.ok) return object;
-  const { verdict } = object.value;
-  if (verdict !== 'APPROVED' && verdict !== 'REJECTED') return { ok: false, reason: 'no "verdict" of APPROVED or REJECTED' };
-  if (verdict === 'APPROVED') return { ok: true, verdict, issues: [] };
-  const issues = nonBlankStrings(object.value.issues);
-  return { ok: true, verdict, issues: issues.length > 0 ? issues : ['The reviewer rejected the draft without naming a problem.'] };
-}
-
-/**
- * The probability of the token that starts the verdict's value: where the model chose between
- * APPROVED and REJECTED. Null when Ollama returned no logprobs (older versions) or the token
- * cannot be located.
- */
-export function verdictTokenProbability(logprobs: readonly OllamaLogprob[], verdict: Verdict): number | null {
-  if (logprobs.length === 0) return null;
-  let text = '';
-  const starts: number[] = [];
-  for (const entry of logprobs) {
-    starts.push(text.length);
-    text += entry.token;
-  }
-  const key = text.indexOf('"verdict"');
-  const at = text.indexOf(verdict, key < 0 ? 0 : key);
-  if (at < 0) return null;
-  let index = starts.length - 1;
-  while (index > 0 && (starts[index] as number) > at) index--;
-  const logprob = logprobs[index]?.logprob;
-  return typeof logprob === 'number' && Number.isFinite(logprob) ? Math.min(1, Math.exp(logprob)) : null;
 }
