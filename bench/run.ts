@@ -6,6 +6,7 @@
 import { cpus, totalmem } from 'node:os';
 import { healthUnderLoadBenchmark } from './health-under-load.js';
 import { indexBuildBenchmark } from './index-build.js';
+import { policyBenchmark } from './policy.js';
 import { proxyOverheadBenchmark } from './proxy-overhead.js';
 import { realModelsBenchmark } from './real-models.js';
 import { retrievalBenchmark } from './retrieval.js';
@@ -25,7 +26,7 @@ export interface Benchmark {
 }
 
 /** In the order they run. */
-const BENCHMARKS: Benchmark[] = [retrievalBenchmark, indexBuildBenchmark, proxyOverheadBenchmark, healthUnderLoadBenchmark, realModelsBenchmark];
+const BENCHMARKS: Benchmark[] = [retrievalBenchmark, indexBuildBenchmark, proxyOverheadBenchmark, healthUnderLoadBenchmark, policyBenchmark, realModelsBenchmark];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
