@@ -104,9 +104,25 @@ export function resolveModel(model: SimulatedModel): CatalogModel {
 
 export class ModelCatalog {
   readonly #models: CatalogModel[];
+  #pulls = 0;
 
   constructor(models: readonly SimulatedModel[]) {
     this.#models = models.map(resolveModel);
+  }
+
+  /**
+   * As `ollama pull` of changed weights under the same name: the entry keeps its name and gets a
+   * new digest (modified_at is kept, so the list's order is too). Returns the new digest; throws for
+   * a model that is not installed.
+   */
+  repull(name: string): string {
+    const index = this.#models.findIndex((model) => model.key === modelKey(name));
+    const model = this.#models[index];
+    if (model === undefined) throw new Error(`cannot re-pull ${name}: it is not installed in the simulator`);
+    this.#pulls += 1;
+    const digest = createHash('sha256').update(`${model.name}#pull-${this.#pulls}`).digest('hex');
+    this.#models[index] = { ...model, digest };
+    return digest;
   }
 
   /** Case-insensitive, default tag latest; undefined when not installed. */

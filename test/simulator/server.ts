@@ -142,6 +142,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     requests,
     stats,
     script: (model, script) => core.scripts.set(model, script),
+    repull: (model) => core.catalog.repull(model),
     fault: (fault) => {
       activeFault = fault;
     },

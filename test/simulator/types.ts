@@ -104,6 +104,8 @@ export interface Simulator {
   readonly stats: SimulatorStats;
   /** Replies for chat and generate on that model; a list is consumed one per call, its last entry repeats. */
   script(model: string, script: Script): void;
+  /** Gives an installed model a new digest, as `ollama pull` of changed weights under the same name does; returns it. */
+  repull(model: string): string;
   /** Applies to every following chat/generate/embed request until cleared; a reply's own fault wins. */
   fault(fault: Fault | undefined): void;
   /** Resolves once the predicate holds; rejects after timeoutMs (default 2000). */

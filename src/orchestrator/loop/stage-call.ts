@@ -10,7 +10,7 @@ import type { OllamaChatRequest, OllamaFormat, OllamaLogprob, OllamaMessage, Oll
 import type { StageOptions } from '../../types/profile.js';
 import { hashJson } from '../../utils/hash.js';
 import { startTimer } from '../../utils/timer.js';
-import { isDeterministic, type CachedCall } from '../service/call-cache.js';
+import { callCacheKey, isDeterministic, type CachedCall } from '../service/call-cache.js';
 import { record, type RunContext } from './run-context.js';
 
 export interface StageCall {
@@ -67,8 +67,9 @@ export async function callStage(run: RunContext, call: StageCall, interpret: Int
     startedAt,
   };
 
-  const cacheable = deps.cache !== undefined && isDeterministic(call.options);
-  const hit = cacheable ? deps.cache?.get(inputHash) : undefined;
+  // Keyed by the model's digest too, so a model re-pulled under the same name is asked afresh.
+  const cacheKey = deps.cache !== undefined && isDeterministic(call.options) ? await callCacheKey(deps.models, call.model, inputHash, input.signal) : undefined;
+  const hit = cacheKey !== undefined ? deps.cache?.get(cacheKey) : undefined;
   if (hit !== undefined) {
     const reading = interpret({ content: hit.content, toolCalls: hit.toolCalls, logprobs: [], recordedProbability: hit.verdictProbability });
     const attempt = await record(run, {
@@ -124,9 +125,9 @@ export async function callStage(run: RunContext, call: StageCall, interpret: Int
     durationMs: round(elapsed()),
     cacheHit: false,
   });
-  if (cacheable) {
+  if (cacheKey !== undefined) {
     const entry: CachedCall = { content, toolCalls, verdictProbability: reading.verdictProbability ?? null, tokens };
-    deps.cache?.set(inputHash, entry);
+    deps.cache?.set(cacheKey, entry);
   }
   return { attempt, content, toolCalls };
 }
