@@ -1,6 +1,6 @@
 /** Issue 7: client schemas that used to freeze the whole server, through the real HTTP path. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { postJson, sseEvents, startStack, type Stack } from '../support/stack.js';
+import { postJson, startStack, type Stack } from '../support/stack.js';
 import { APPROVED, planReply, stagedScript } from '../support/staged-script.js';
 
 const PROFILE = { planner: 'qwen2.5:0.5b', generator: 'llama3.2', verifier: 'qwen2.5:0.5b', plan: 'always', maxRevisions: 1, ladder: [] };
@@ -42,10 +42,11 @@ describe('hostile client schemas', () => {
     const health = await fetch(`${target.url}/health`);
     expect(health.status).toBe(200);
     const response = await run;
-    expect(response.status).toBe(200);
-    const finish = sseEvents(response.text).find((event) => typeof event === 'object' && (event as { rlm?: unknown }).rlm !== undefined) as { rlm: { approved: boolean; issues: string[] } };
-    expect(finish.rlm.approved).toBe(false);
-    expect(finish.rlm.issues).toEqual(['The answer does not match the requested schema: $: must match the pattern /^(a+)+$/']);
+    // Never approved, and an answer that must parse is not sent unapproved by default: a real 422.
+    expect(response.status).toBe(422);
+    const error = (response.json() as ErrorBody).error;
+    expect(error.code).toBe('unverified_structured_answer');
+    expect(error.message).toContain('Unresolved: The answer does not match the requested schema: $: must match the pattern /^(a+)+$/.');
     expect(performance.now() - started).toBeLessThan(3000);
   });
 

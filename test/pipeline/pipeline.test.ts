@@ -101,8 +101,8 @@ describe('the pipeline through /v1/chat/completions', () => {
     target.simulator.script('qwen3:8b', stagedScript({ generate: 'Paris, probably.' }));
     const response = await ask(target);
     expect(response.status).toBe(200);
-    expect(response.body.choices[0]!.message.content).toBe('Paris, probably.');
-    expect(response.body.rlm).toMatchObject({ approved: false, issues: ['c'] });
+    expect(response.body.choices[0]!.message.content).toBe('Paris, probably.\n\n---\n⚠ rlm could not verify this answer. Unresolved: c.');
+    expect(response.body.rlm).toMatchObject({ approved: false, issues: ['c'], unapproved_note: true });
     expect(response.body.rlm.confidence).toBeLessThan(0.1);
     expect(response.headers.get('x-rlm-approved')).toBe('false');
   });
