@@ -24,7 +24,6 @@ import { formatPolicyTables } from './policy-table.js';
 import type { Benchmark } from './run.js';
 
 export const POLICY_SEED = 20250109;
-const TASKS = Number(process.env.RLM_BENCH_POLICY_TASKS ?? 400);
 const TIER0_ACCURACY = [0.5, 0.7];
 const TIER1_ACCURACY = 0.9;
 const VERIFIER_ERRORS = [0, 0.1, 0.3];
@@ -89,7 +88,8 @@ export const policyBenchmark: Benchmark = {
   name: 'policy',
   async run(context) {
     const started = performance.now();
-    const tasks = makeTasks(TASKS, POLICY_SEED);
+    const count = tasksPerConfiguration(process.env.RLM_BENCH_POLICY_TASKS);
+    const tasks = makeTasks(count, POLICY_SEED);
     const prompts = await loadPrompts();
     const directory = await mkdtemp(join(tmpdir(), 'rlm-bench-policy-'));
     try {
@@ -102,16 +102,16 @@ export const policyBenchmark: Benchmark = {
         for (const falseApproval of VERIFIER_ERRORS) {
           for (const falseRejection of VERIFIER_ERRORS) {
             const configuration = { tier0Accuracy, falseApproval, falseRejection };
-            context.progress(`tier 0 right ${percent(tier0Accuracy)}, verifier approves wrong ${percent(falseApproval)}, rejects right ${percent(falseRejection)}: ${TASKS} runs`);
+            context.progress(`tier 0 right ${percent(tier0Accuracy)}, verifier approves wrong ${percent(falseApproval)}, rejects right ${percent(falseRejection)}: ${count} runs`);
             configurations.push(await runConfiguration(configuration, tasks, prompts, directory));
           }
         }
       }
       const seconds = Math.round((performance.now() - started) / 100) / 10;
-      const runs = configurations.length * TASKS;
+      const runs = configurations.length * count;
       const results: PolicyResults = {
         seed: POLICY_SEED,
-        tasksPerConfiguration: TASKS,
+        tasksPerConfiguration: count,
         profile: PROFILE,
         tier1Accuracy: TIER1_ACCURACY,
         singleShot,
@@ -233,6 +233,16 @@ async function singleShotAccuracy(tasks: readonly Task[], model: string, probabi
   }
   const result = accuracy(correct);
   return { accuracy: result, constantBrier: brierScore(correct.map((right) => ({ probability: result.estimate ?? 0, correct: right }))) };
+}
+
+/** RLM_BENCH_POLICY_TASKS, 400 by default. */
+function tasksPerConfiguration(setting: string | undefined): number {
+  if (setting === undefined || setting === '') return 400;
+  const count = Number(setting);
+  if (!Number.isInteger(count) || count < 1) {
+    throw new Error(`RLM_BENCH_POLICY_TASKS must be a whole number of at least 1, got ${JSON.stringify(setting)}`);
+  }
+  return count;
 }
 
 function worldRates(tier0Accuracy: number): WorldRates {
