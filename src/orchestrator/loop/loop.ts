@@ -8,10 +8,11 @@ import { hashJson } from '../../utils/hash.js';
 import type { AttemptRecord } from '../../types/attempt.js';
 import { bestDraft, canRevise, nextTier, tierModel } from './escalate.js';
 import { generateDraft } from './generate.js';
-import { planStage } from './plan.js';
+import { planStage, type Plan } from './plan.js';
 import { retrieveContext } from './retrieve.js';
 import { reviseDraft } from './revise.js';
-import { noModelCall, record, type RunContext } from './run-context.js';
+import { chooseRevisionBase, type JudgedDraft } from './revision-base.js';
+import { noModelCall, record, recordDecision, type RunContext } from './run-context.js';
 import { summarizeRun } from './run-summary.js';
 import type { RunWriter } from '../traces/trace-store.js';
 import type { PipelineDeps, PipelineRequest, PipelineResult, RunRequest } from './types.js';
@@ -76,22 +77,13 @@ async function loop(run: RunContext): Promise<AttemptRecord> {
   let tier = 0;
   let previousIssues: string[] = [];
   for (;;) {
-    let { attempt: draftAttempt, draft } = await generateDraft(run, tier, tierModel(profile, tier), plan, previousIssues, context);
-    let outcome = await verifyDraft(run, draftAttempt, draft, plan, context);
-    let revisions = 0;
-    while (!outcome.approved && canRevise(profile, revisions)) {
-      revisions++;
-      const revised = await reviseDraft(run, draftAttempt, draft, outcome.issues);
-      if (revised.unchanged) continue;
-      ({ attempt: draftAttempt, draft } = revised);
-      outcome = await verifyDraft(run, draftAttempt, draft, plan, context);
-    }
-    if (outcome.approved) return draftAttempt;
-    previousIssues = outcome.issues;
+    const { best, revisions } = await runTier(run, tier, plan, context, previousIssues);
+    if (best.outcome.approved) return best.attempt;
+    previousIssues = best.outcome.issues;
 
     const next = nextTier(profile, tier);
     if (next === undefined) return exhausted(run, previousIssues);
-    await decide(run, tier, 'escalate', `escalate: tier ${tier} rejected after ${revisions} revision${revisions === 1 ? '' : 's'}; next ${tierModel(profile, next)} (tier ${next})`, {
+    await recordDecision(run, tier, 'escalate', `escalate: tier ${tier} rejected after ${revisions} revision${revisions === 1 ? '' : 's'}; next ${tierModel(profile, next)} (tier ${next})`, {
       from: tier,
       to: next,
       model: tierModel(profile, next),
@@ -101,10 +93,29 @@ async function loop(run: RunContext): Promise<AttemptRecord> {
   }
 }
 
+/**
+ * One tier: a fresh draft, then, while the best draft so far is rejected and the policy allows,
+ * a revision of it. A rejected revision replaces its draft as the base only when it is not worse.
+ */
+async function runTier(run: RunContext, tier: number, plan: Plan | null, context: string, previousIssues: string[]): Promise<{ best: JudgedDraft; revisions: number }> {
+  const { profile } = run.input;
+  const generated = await generateDraft(run, tier, tierModel(profile, tier), plan, previousIssues, context);
+  let base: JudgedDraft = { ...generated, outcome: await verifyDraft(run, generated.attempt, generated.draft, plan, context) };
+  let revisions = 0;
+  while (!base.outcome.approved && canRevise(profile, revisions)) {
+    revisions++;
+    const revised = await reviseDraft(run, base.attempt, base.draft, base.outcome.issues);
+    if (revised.unchanged) continue;
+    const judged: JudgedDraft = { attempt: revised.attempt, draft: revised.draft, outcome: await verifyDraft(run, revised.attempt, revised.draft, plan, context) };
+    base = judged.outcome.approved ? judged : await chooseRevisionBase(run, base, judged);
+  }
+  return { best: base, revisions };
+}
+
 async function exhausted(run: RunContext, issues: string[]): Promise<AttemptRecord> {
   const { profile, runId } = run.input;
   const best = profile.onExhausted === 'best' ? bestDraft(run.writer.attempts) : undefined;
-  await decide(
+  await recordDecision(
     run,
     profile.ladder.length,
     'ladder_exhausted',
@@ -113,22 +124,6 @@ async function exhausted(run: RunContext, issues: string[]): Promise<AttemptReco
   );
   if (best === undefined) throw new PipelineRejectedError(runId, issues);
   return best;
-}
-
-async function decide(run: RunContext, tier: number, name: string, content: string, data: Record<string, unknown>): Promise<void> {
-  await record(run, {
-    ...noModelCall(run),
-    attemptId: run.deps.newId('att'),
-    parentAttemptId: null,
-    stage: 'decision',
-    tier,
-    name,
-    inputHash: hashJson(data),
-    output: { content, data },
-    verdict: null,
-    issues: [],
-    error: null,
-  });
 }
 
 async function finish(run: RunContext, status: 'completed' | 'aborted' | 'failed', answerAttemptId: string | null, reason?: string): Promise<void> {

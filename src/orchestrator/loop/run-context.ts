@@ -1,5 +1,6 @@
 /** A run in progress: its request, its deps, the writer its attempts go to, and its progress sink. */
 import type { AttemptRecord } from '../../types/attempt.js';
+import { hashJson } from '../../utils/hash.js';
 import type { RunWriter } from '../traces/trace-store.js';
 import { progressText } from './progress.js';
 import type { PipelineDeps, PipelineRequest } from './types.js';
@@ -33,4 +34,21 @@ export function noModelCall(run: RunContext): Pick<NewAttempt, 'model' | 'prompt
     cacheHit: false,
     verdictProbability: null,
   };
+}
+
+/** Records a policy decision (no model call): `content` is its progress line, `data` what it decided and why. */
+export async function recordDecision(run: RunContext, tier: number, name: string, content: string, data: Record<string, unknown>): Promise<AttemptRecord> {
+  return record(run, {
+    ...noModelCall(run),
+    attemptId: run.deps.newId('att'),
+    parentAttemptId: null,
+    stage: 'decision',
+    tier,
+    name,
+    inputHash: hashJson(data),
+    output: { content, data },
+    verdict: null,
+    issues: [],
+    error: null,
+  });
 }
