@@ -95,7 +95,8 @@ async function loop(run: RunContext): Promise<AttemptRecord> {
 
 /**
  * One tier: a fresh draft, then, while the best draft so far is rejected and the policy allows,
- * a revision of it. A rejected revision replaces its draft as the base only when it is not worse.
+ * a revision of it. A rejected revision replaces its draft as the base only when it is not worse;
+ * revising stops early when the next revise call would be one the run already made.
  */
 async function runTier(run: RunContext, tier: number, plan: Plan | null, context: string, previousIssues: string[]): Promise<{ best: JudgedDraft; revisions: number }> {
   const { profile } = run.input;
@@ -103,9 +104,20 @@ async function runTier(run: RunContext, tier: number, plan: Plan | null, context
   let base: JudgedDraft = { ...generated, outcome: await verifyDraft(run, generated.attempt, generated.draft, plan, context) };
   let revisions = 0;
   while (!base.outcome.approved && canRevise(profile, revisions)) {
-    revisions++;
     const revised = await reviseDraft(run, base.attempt, base.draft, base.outcome.issues);
-    if (revised.unchanged) continue;
+    if (revised.kind === 'repeated') {
+      const { attemptId } = revised.earlier;
+      await recordDecision(run, tier, 'revision_repeated', `revise: stopping at tier ${tier}, the next revision would repeat ${attemptId} exactly`, {
+        tier,
+        base: base.attempt.attemptId,
+        repeats: attemptId,
+        revisions,
+        reason: 'the same model, prompt and options were already sent in this run, and would answer the same',
+      });
+      break;
+    }
+    revisions++;
+    if (revised.kind === 'unchanged') continue;
     const judged: JudgedDraft = { attempt: revised.attempt, draft: revised.draft, outcome: await verifyDraft(run, revised.attempt, revised.draft, plan, context) };
     base = judged.outcome.approved ? judged : await chooseRevisionBase(run, base, judged);
   }

@@ -1,6 +1,7 @@
 /**
  * One model call of a stage, start to record: builds the native request from the stage's options,
- * answers it from the cache when an identical deterministic call was made before, strips any
+ * never sends a call the run already made (the earlier answer stands), answers it from the cache
+ * when an identical deterministic call was made before, strips any
  * `<think>` block so no chain of thought leaks into drafts, and appends the frozen attempt —
  * failed calls included — before returning.
  */
@@ -46,13 +47,48 @@ export interface StageResult {
  * `logprobs` come with a live call only; an answer from the cache brings instead the verdict
  * probability recorded when the call was made (`recordedProbability`).
  */
+/** An answer not asked of the model now: from the call cache, or from an identical call earlier in the run. */
+interface StoredAnswer {
+  content: string;
+  toolCalls: DraftToolCall[];
+  verdictProbability: number | null;
+}
+
 export type Interpreter = (answer: { content: string; toolCalls: DraftToolCall[]; logprobs: OllamaLogprob[]; recordedProbability?: number | null }) => Interpretation;
 
-export async function callStage(run: RunContext, call: StageCall, interpret: Interpreter = () => ({})): Promise<StageResult> {
-  const { deps, input } = run;
+/** A stage call with its native request built and its identity hashed, not made yet. */
+export interface PreparedCall {
+  call: StageCall;
+  request: OllamaChatRequest;
+  /** SHA-256 of the canonical request (model, messages, options, format, tools, think, logprobs). */
+  inputHash: string;
+}
+
+const MODEL_STAGES: ReadonlySet<Stage> = new Set(['plan', 'generate', 'verify', 'revise']);
+
+export async function prepareStageCall(run: RunContext, call: StageCall): Promise<PreparedCall> {
   const request = await buildRequest(run, call);
   const { stream: _stream, ...identity } = request;
-  const inputHash = hashJson(identity);
+  return { call, request, inputHash: hashJson(identity) };
+}
+
+/** The attempt of this run that already made exactly this call and got an answer, if any. */
+export function earlierCall(run: RunContext, inputHash: string): AttemptRecord | undefined {
+  return run.writer.attempts.find((attempt) => MODEL_STAGES.has(attempt.stage) && attempt.inputHash === inputHash && attempt.output !== null);
+}
+
+export async function callStage(run: RunContext, call: StageCall, interpret: Interpreter = () => ({})): Promise<StageResult> {
+  return makeCall(run, await prepareStageCall(run, call), interpret);
+}
+
+/**
+ * Makes a prepared call. A call this run already made is never sent again: its answer is the
+ * earlier attempt's (recorded with `cacheHit` and `output.data.repeatOf`), which is what the same
+ * model, prompt and seed would answer; stages that must not reuse one check earlierCall first.
+ */
+export async function makeCall(run: RunContext, prepared: PreparedCall, interpret: Interpreter = () => ({})): Promise<StageResult> {
+  const { deps, input } = run;
+  const { call, request, inputHash } = prepared;
   const startedAt = new Date(deps.now()).toISOString();
   const elapsed = startTimer();
   const base = {
@@ -66,23 +102,31 @@ export async function callStage(run: RunContext, call: StageCall, interpret: Int
     inputHash,
     startedAt,
   };
-
-  // Keyed by the model's digest too, so a model re-pulled under the same name is asked afresh.
-  const cacheKey = deps.cache !== undefined && isDeterministic(call.options) ? await callCacheKey(deps.models, call.model, inputHash, input.signal) : undefined;
-  const hit = cacheKey !== undefined ? deps.cache?.get(cacheKey) : undefined;
-  if (hit !== undefined) {
-    const reading = interpret({ content: hit.content, toolCalls: hit.toolCalls, logprobs: [], recordedProbability: hit.verdictProbability });
+  const answerStored = async (stored: StoredAnswer, data: Record<string, unknown> | undefined): Promise<StageResult> => {
+    const reading = interpret({ content: stored.content, toolCalls: stored.toolCalls, logprobs: [], recordedProbability: stored.verdictProbability });
+    const withData = data === undefined ? reading : { ...reading, data: { ...reading.data, ...data } };
     const attempt = await record(run, {
       ...base,
       attemptId: deps.newId('att'),
-      ...outputFields(hit.content, hit.toolCalls, reading, reading.verdictProbability ?? null),
+      ...outputFields(stored.content, stored.toolCalls, withData, reading.verdictProbability ?? null),
       tokens: { prompt: 0, completion: 0 },
       durations: null,
       durationMs: round(elapsed()),
       cacheHit: true,
     });
-    return { attempt, content: hit.content, toolCalls: hit.toolCalls };
+    return { attempt, content: stored.content, toolCalls: stored.toolCalls };
+  };
+
+  const earlier = earlierCall(run, inputHash);
+  if (earlier?.output) {
+    const stored = { content: earlier.output.content, toolCalls: earlier.output.toolCalls ?? [], verdictProbability: earlier.verdictProbability };
+    return answerStored(stored, { repeatOf: earlier.attemptId });
   }
+
+  // Keyed by the model's digest too, so a model re-pulled under the same name is asked afresh.
+  const cacheKey = deps.cache !== undefined && isDeterministic(call.options) ? await callCacheKey(deps.models, call.model, inputHash, input.signal) : undefined;
+  const hit = cacheKey !== undefined ? deps.cache?.get(cacheKey) : undefined;
+  if (hit !== undefined) return answerStored(hit, undefined);
 
   let response;
   try {
