@@ -10,6 +10,7 @@ import { bestDraft, canRevise, nextTier, tierModel } from './escalate.js';
 import { generateDraft } from './generate.js';
 import { planStage, type Plan } from './plan.js';
 import { retrieveContext } from './retrieve.js';
+import { FIRST_TRY, retryProfile, type RetryPlan } from './retry.js';
 import { reviseDraft } from './revise.js';
 import { chooseRevisionBase, type JudgedDraft } from './revision-base.js';
 import { noModelCall, record, recordDecision, type RunContext } from './run-context.js';
@@ -20,12 +21,16 @@ import { verifyDraft } from './verify.js';
 
 /** 422: every tier was rejected and the profile says to fail rather than answer unapproved. */
 export class PipelineRejectedError extends RlmError {
+  /** The issues the last tier left unresolved. */
+  readonly issues: readonly string[];
+
   constructor(runId: string, issues: readonly string[]) {
     super(
       `No tier produced an approved answer (run ${runId}). Last issues: ${issues.join(' | ').replace(/\.$/, '') || 'none recorded'}. ` +
         'Set "onExhausted": "best" in the profile to receive the best unapproved answer instead.',
       { status: 422, type: 'invalid_request_error', code: 'pipeline_rejected' },
     );
+    this.issues = [...issues];
   }
 }
 
@@ -43,9 +48,10 @@ export function startRunTrace(deps: Pick<PipelineDeps, 'traces' | 'now'>, input:
 
 /** Runs the loop into a trace startRunTrace began; the trace is finished and closed whatever happens. */
 export async function runPipeline(deps: PipelineDeps, input: PipelineRequest, writer: RunWriter): Promise<PipelineResult> {
-  const run: RunContext = { deps, input, writer };
+  const retry = input.retry ?? FIRST_TRY;
+  const run: RunContext = { deps, input: { ...input, profile: retryProfile(input.profile, retry) }, writer };
   try {
-    const answer = await loop(run);
+    const answer = await loop(run, retry);
     await finish(run, 'completed', answer.attemptId);
   } catch (error) {
     const aborted = input.signal.aborted || error instanceof ClientAbortedError;
@@ -70,12 +76,13 @@ export async function abandonRun(deps: PipelineDeps, input: PipelineRequest, wri
 }
 
 /** Returns the attempt whose draft is the answer; throws PipelineRejectedError under the "error" policy. */
-async function loop(run: RunContext): Promise<AttemptRecord> {
+async function loop(run: RunContext, retry: RetryPlan): Promise<AttemptRecord> {
   const { profile } = run.input;
+  if (retry.number > 0) await recordRetry(run, retry);
   const context = await retrieveContext(run);
   const plan = await planStage(run, context);
   let tier = 0;
-  let previousIssues: string[] = [];
+  let previousIssues: string[] = [...retry.previousIssues];
   for (;;) {
     const { best, revisions } = await runTier(run, tier, plan, context, previousIssues);
     if (best.outcome.approved) return best.attempt;
@@ -122,6 +129,20 @@ async function runTier(run: RunContext, tier: number, plan: Plan | null, context
     base = judged.outcome.approved ? judged : await chooseRevisionBase(run, base, judged);
   }
   return { best: base, revisions };
+}
+
+/** The first attempt of a retry: which retry, after which run, with which seeds (retry.ts). */
+async function recordRetry(run: RunContext, retry: RetryPlan): Promise<void> {
+  const seeds = Object.fromEntries(Object.entries(run.input.profile.stages).map(([stage, options]) => [stage, options.seed]));
+  const after = retry.after;
+  const why = after === null ? '' : after.approved ? `, as run ${after.runId}, which was approved` : `: run ${after.runId} ended unapproved`;
+  await recordDecision(run, 0, 'retry', `retry ${retry.number} of this request${why}; seeds +${retry.number}, the generator told its ${retry.previousIssues.length} unresolved issue${retry.previousIssues.length === 1 ? '' : 's'}`, {
+    retry: retry.number,
+    after: after?.runId ?? null,
+    afterApproved: after?.approved ?? null,
+    seeds,
+    previousIssues: retry.previousIssues,
+  });
 }
 
 async function exhausted(run: RunContext, issues: string[]): Promise<AttemptRecord> {

@@ -8,6 +8,7 @@ import type { OpenAIChatCompletionRequest } from '../../types/openai.js';
 import type { Profile } from '../../types/profile.js';
 import type { Logger } from '../../utils/logger.js';
 import type { CallCache } from '../service/call-cache.js';
+import type { RetryPlan } from './retry.js';
 import type { TraceStore } from '../traces/trace-store.js';
 
 /** The world a run touches, injected so tests run with fakes and fixed clocks. */
@@ -41,6 +42,8 @@ export interface RunRequest {
   /** The model id the client asked for. */
   requestedModel: string;
   request: OpenAIChatCompletionRequest;
+  /** Absent or number 0: a first try. A retry of a request whose last run ended unapproved (retry.ts). */
+  retry?: RetryPlan;
 }
 
 export interface PipelineRequest extends RunRequest {

@@ -1,7 +1,8 @@
 /**
  * The pipeline as the server uses it: which model ids are virtual (profiles, and `rlm/<model>`),
  * the profiles in force (from rlm.config.json, or derived from what Ollama has installed), the
- * limit on runs in flight, the call cache, the trace store, and running one request.
+ * limit on runs in flight, the call cache, the trace store, and running one request. A request
+ * asked again after its last run ended unapproved runs as a retry (loop/retry.ts).
  */
 import type { Retrieval } from '../../index/retrieval.js';
 import type { ModelCatalog } from '../../llm/model-catalog.js';
@@ -11,7 +12,8 @@ import type { Profile, RlmConfigFile } from '../../types/profile.js';
 import { InvalidRequestError, NotFoundError, RlmError } from '../../utils/errors.js';
 import type { Logger } from '../../utils/logger.js';
 import { createCallCache, type CallCache } from './call-cache.js';
-import { abandonRun, runPipeline, startRunTrace } from '../loop/loop.js';
+import { abandonRun, PipelineRejectedError, runPipeline, startRunTrace } from '../loop/loop.js';
+import { createRetryMemory, retryKey } from '../loop/retry.js';
 import { DEFAULT_PROFILE_NAME, DEFAULT_SETTINGS, DERIVED_SOURCE } from '../profiles/profile-config.js';
 import { checkProfile, type ProfileNeeds } from '../profiles/profile-checks.js';
 import { newRunId } from './run-id.js';
@@ -90,6 +92,8 @@ export function createPipelineService(options: PipelineServiceOptions): Pipeline
   const traces = createTraceStore({ dataDir: options.dataDir, retentionDays: settings.retentionDays, now: options.now });
   const cache = settings.cache.enabled ? createCallCache(settings.cache.maxEntries) : undefined;
   const limiter = createRunLimiter({ maxConcurrent: settings.maxConcurrentRuns, maxQueued: settings.maxQueuedRuns });
+  // How each request's last run ended, so that asking again after an unapproved answer is a retry.
+  const retries = createRetryMemory();
   schedulePruning(traces, options.logger);
   const deps: PipelineDeps = {
     ollama: options.ollama,
@@ -178,10 +182,13 @@ export function createPipelineService(options: PipelineServiceOptions): Pipeline
         reservation.cancel();
         throw error;
       }
+      // Decided at admission: an identical request admitted meanwhile is the same try, not a retry.
+      const retryAs = retryKey(input.profile.name, started.header.requestHash);
+      const retry = input.retry ?? retries.planFor(retryAs);
       return {
         runId: input.runId,
         async run({ signal, onProgress }) {
-          const request: PipelineRequest = { ...input, signal, ...(onProgress ? { onProgress } : {}) };
+          const request: PipelineRequest = { ...input, retry, signal, ...(onProgress ? { onProgress } : {}) };
           let release: () => void;
           try {
             release = await reservation.start(signal);
@@ -192,7 +199,13 @@ export function createPipelineService(options: PipelineServiceOptions): Pipeline
             throw error;
           }
           try {
-            return await runPipeline(deps, request, started);
+            const result = await runPipeline(deps, request, started);
+            const { summary } = result;
+            if (summary.status === 'completed') retries.remember(retryAs, retry, { runId: input.runId, approved: summary.approved, issues: summary.issues });
+            return result;
+          } catch (error) {
+            if (error instanceof PipelineRejectedError) retries.remember(retryAs, retry, { runId: input.runId, approved: false, issues: error.issues });
+            throw error;
           } finally {
             release();
           }
