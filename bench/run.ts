@@ -4,6 +4,7 @@
  * numbers under its name. Progress lines go to stderr either way.
  */
 import { cpus, totalmem } from 'node:os';
+import { gatewayBenchmark } from './gateway.js';
 import { healthUnderLoadBenchmark } from './health-under-load.js';
 import { indexBuildBenchmark } from './index-build.js';
 import { policyBenchmark } from './policy.js';
@@ -26,7 +27,7 @@ export interface Benchmark {
 }
 
 /** In the order they run. */
-const BENCHMARKS: Benchmark[] = [retrievalBenchmark, indexBuildBenchmark, proxyOverheadBenchmark, healthUnderLoadBenchmark, policyBenchmark, realModelsBenchmark];
+const BENCHMARKS: Benchmark[] = [retrievalBenchmark, indexBuildBenchmark, proxyOverheadBenchmark, gatewayBenchmark, healthUnderLoadBenchmark, policyBenchmark, realModelsBenchmark];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
