@@ -19,7 +19,7 @@ describe('formatTiersReport', () => {
         '  verifier   qwen2.5:0.5b',
         '  tier 0     llama3.2:3b (generator)',
         '  tier 1     qwen3:8b',
-        '  policy     maxRevisions 2, plan auto, onExhausted best, progress on',
+        '  policy     maxRevisions 2, plan auto, onExhausted best (unapproved text: note, structured: error), minApprovalProbability off, progress on',
         '',
         'why these models:',
         ...reasons.map((reason) => `  - ${reason}`),
