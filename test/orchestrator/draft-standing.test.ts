@@ -89,4 +89,16 @@ describe('bestDraft', () => {
     expect(bestDraft(attempts)?.attemptId).toBe('att_4');
     expect(bestDraft(attempts.slice(0, 4))?.attemptId).toBe('att_0');
   });
+
+  it('between tiers with as many issues, the higher tier wins over a likelier-right verdict below it', () => {
+    // A rejection's chance of being right (1 - p) says little; the larger model usually is right.
+    const attempts = [attempt(0, 'generate'), verify(1, 'att_0', ['a'], 0.55), attempt(2, 'generate', { tier: 1 }), verify(3, 'att_2', ['b'], 0.99)];
+    expect(bestDraft(attempts)?.attemptId).toBe('att_2');
+  });
+
+  it('within a tier with as many issues, the likelier right wins', () => {
+    const attempts = [attempt(0, 'generate'), verify(1, 'att_0', ['a'], 0.55), attempt(2, 'revise', { parentAttemptId: 'att_0' }), verify(3, 'att_2', ['b'], 0.99)];
+    expect(bestDraft(attempts)?.attemptId).toBe('att_0');
+  });
 });
+
