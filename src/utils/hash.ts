@@ -3,7 +3,7 @@
  * were built in. The canonical form follows RFC 8785 (JCS) where it matters here: keys sorted by
  * UTF-16 code units, numbers written as ECMAScript writes them, no whitespace.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /**
  * JSON with object keys sorted at every depth. Properties holding undefined are omitted (never
@@ -24,6 +24,11 @@ export function sha256Hex(data: string | Uint8Array): string {
 
 export function hashJson(value: unknown): string {
   return sha256Hex(canonicalJson(value));
+}
+
+/** HMAC-SHA256 (RFC 2104) of `data` under `key`, as hex: a hash only the key's holder can compute. */
+export function hmacSha256Hex(key: Uint8Array, data: string | Uint8Array): string {
+  return createHmac('sha256', key).update(data).digest('hex');
 }
 
 /** An array or object being written: its members so far, and how it was reached (for errors). */

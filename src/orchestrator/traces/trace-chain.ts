@@ -1,11 +1,13 @@
 /**
  * The hash chain over a run's records. Each record's `hash` is the SHA-256 of its canonical JSON
  * without `hash`, and each record's `prevHash` is the hash of the record before it, so changing,
- * removing, inserting or reordering a record is detectable. Sealing returns deep-frozen plain-JSON
- * copies: what is hashed is exactly what is written and later read back.
+ * removing, inserting or reordering a record is detectable. Given the trace key, each record also
+ * gets its `seal` (trace-seal.ts), which only the key's holder can compute. Sealing returns
+ * deep-frozen plain-JSON copies: what is hashed is exactly what is written and later read back.
  */
 import { canonicalJson, hashJson } from '../../utils/hash.js';
 import type { AttemptRecord, RunHeader, TraceRecord } from '../../types/attempt.js';
+import { sealOf } from './trace-seal.js';
 
 export interface ChainProblem {
   runId: string;
@@ -18,22 +20,23 @@ type HeaderFields = Omit<RunHeader, 'type' | 'prevHash' | 'hash'>;
 type AttemptFields = Omit<AttemptRecord, 'type' | 'runId' | 'seq' | 'prevHash' | 'hash'>;
 
 /** Keys the sealer owns: a caller's stray copy of one (e.g. a whole record passed back in) is ignored. */
-const HEADER_SEALED_KEYS = ['type', 'prevHash', 'hash'];
-const ATTEMPT_SEALED_KEYS = ['type', 'runId', 'seq', 'prevHash', 'hash'];
+const HEADER_SEALED_KEYS = ['type', 'prevHash', 'hash', 'seal'];
+const ATTEMPT_SEALED_KEYS = ['type', 'runId', 'seq', 'prevHash', 'hash', 'seal'];
 
-/** hash = sha256 of canonicalJson(record without its `hash` key). */
+/** hash = sha256 of canonicalJson(record without its `hash` and `seal` keys); the seal is made from the hash. */
 export function recordHash(record: Omit<TraceRecord, 'hash'> | TraceRecord): string {
-  return hashJson(withoutKeys(record, ['hash']));
+  return hashJson(withoutKeys(record, ['hash', 'seal']));
 }
 
-export function sealHeader(header: HeaderFields): RunHeader {
+/** Without a key the record has no seal (as records written before sealing). */
+export function sealHeader(header: HeaderFields, key?: Uint8Array): RunHeader {
   const content = withoutKeys(plainCopy(header), HEADER_SEALED_KEYS);
   const unsealed = { type: 'run', ...content, prevHash: null };
-  return deepFreeze({ ...unsealed, hash: hashJson(unsealed) }) as RunHeader;
+  return deepFreeze(withHash(unsealed, key)) as RunHeader;
 }
 
 /** Seals the attempt that follows `previous`: runId from it, prevHash = its hash. */
-export function sealAttempt(previous: TraceRecord, attempt: AttemptFields, seq: number): AttemptRecord {
+export function sealAttempt(previous: TraceRecord, attempt: AttemptFields, seq: number, key?: Uint8Array): AttemptRecord {
   // The sequence is implied by the chain; a wrong one would only surface later, in verifyChain.
   const expected = previous.type === 'run' ? 0 : previous.seq + 1;
   if (seq !== expected) {
@@ -41,7 +44,12 @@ export function sealAttempt(previous: TraceRecord, attempt: AttemptFields, seq: 
   }
   const content = withoutKeys(plainCopy(attempt), ATTEMPT_SEALED_KEYS);
   const unsealed = { type: 'attempt', runId: previous.runId, seq, ...content, prevHash: previous.hash };
-  return deepFreeze({ ...unsealed, hash: hashJson(unsealed) }) as AttemptRecord;
+  return deepFreeze(withHash(unsealed, key)) as AttemptRecord;
+}
+
+function withHash<T extends object>(unsealed: T, key: Uint8Array | undefined): T & { hash: string; seal?: string } {
+  const hash = hashJson(unsealed);
+  return key === undefined ? { ...unsealed, hash } : { ...unsealed, hash, seal: sealOf(key, hash) };
 }
 
 /**
@@ -84,7 +92,8 @@ export function verifyChain(records: readonly TraceRecord[]): ChainProblem[] {
   return problems;
 }
 
-function describe(record: TraceRecord): string {
+/** "run header", or "attempt att-3": how problems name a record. */
+export function describe(record: TraceRecord): string {
   return record.type === 'run' ? 'run header' : `attempt ${String(record.attemptId)}`;
 }
 
