@@ -174,7 +174,8 @@ describe('rlm runs and rlm verify-traces', () => {
     const first = runIdIn((await run(['ask', 'First question?'])).stderr);
     scriptRevisedRun();
     const second = runIdIn((await run(['ask', 'Second question?'])).stderr);
-    const newest = [first, second].sort().reverse();
+    // Newest first by start time: the second run, even when both ids share a second and its random tail sorts first.
+    const newest = [second, first];
     const page = await run(['runs', '--limit', '1']);
     expect(page.stdout).toContain(newest[0]);
     expect(page.stdout).not.toContain(newest[1]);
@@ -184,7 +185,7 @@ describe('rlm runs and rlm verify-traces', () => {
     expect(next.stdout).not.toContain('more:');
   });
 
-  it('passes clean traces, reports a changed line by file and line, and only counts a torn last line', async () => {
+  it('passes clean traces, reports a changed line by file and line, and a finished run cut short', async () => {
     await writeConfig();
     scriptRevisedRun();
     expect((await run(['ask', QUESTION])).code).toBe(0);
@@ -205,9 +206,11 @@ describe('rlm runs and rlm verify-traces', () => {
     const json = JSON.parse((await run(['verify-traces', '--json'])).stdout) as { problems: { line: number }[] };
     expect(json.problems[0]!.line).toBe(3);
 
+    // The finish record torn: no crash does that to a run the ledger records as finished.
     await writeFile(path, original.slice(0, original.trimEnd().lastIndexOf('\n') + 20));
     const torn = await run(['verify-traces']);
-    expect(torn.code).toBe(0);
-    expect(torn.stdout).toContain('1 run, 8 records, 1 torn last line skipped\nno problems found\n');
+    expect(torn.code).toBe(1);
+    expect(torn.stdout).toContain('1 run, 8 records, 1 torn last line skipped\n');
+    expect(torn.stdout).toContain('the ledger records 9 records when the run finished (ledger line 1); the file holds 8: its last records were cut off');
   });
 });

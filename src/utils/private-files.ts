@@ -1,7 +1,8 @@
 /**
  * Data files private to the user who runs rlm: traces hold every prompt and answer, indexes the text
- * of the files they cover, so directories are created 0700 and files 0600, and what an older
- * version left readable to others is tightened at start.
+ * of the files they cover, and `trace-key` is what makes a trace record's seal unforgeable (the
+ * ledger and its lock beside it), so directories are created 0700 and files 0600, and what an
+ * older version left readable to others (or a restored backup) is tightened at start.
  */
 import { chmod, lstat, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -10,8 +10,10 @@
  *   only the runs it started), started before the machine booted, or names a process that is gone;
  * - otherwise another live process (a server) is writing it: running.
  *
- * The one case this misses, a dead server's id reused by an unrelated process since, keeps such a
- * run "running" until that process exits; a ledger of server lifetimes would close it.
+ * A run the ledger records as finished is never running, whatever its pid says (the store checks
+ * that first). The one case this misses, an unfinished run whose dead server's id was reused by an
+ * unrelated process since, keeps such a run "running" until that process exits; a ledger of server
+ * lifetimes would close it.
  */
 import { uptime } from 'node:os';
 import type { RunHeader } from '../../types/attempt.js';
