@@ -1,4 +1,4 @@
-/** GET /v1/rlm/runs (recent runs, newest first, paged) and GET /v1/rlm/runs/{id} (one run with its attempts). */
+/** GET /v1/rlm/runs (recent runs, newest first by start time, paged) and GET /v1/rlm/runs/{id} (one run with its attempts). */
 import { summarizeRun } from '../orchestrator/loop/run-summary.js';
 import type { RequestContext } from '../server/context.js';
 import { sendJson } from '../server/error-response.js';
@@ -17,7 +17,14 @@ export async function handleListRuns(context: RequestContext): Promise<void> {
   const page = await context.app.pipeline.traces.list({ limit, ...(before ? { before } : {}) });
   sendJson(context.response, 200, {
     object: 'list',
-    data: page.runs.map((trace) => ({ ...summarizeRun(trace), profile: trace.header.profile, model: trace.header.requestedModel, startedAt: trace.header.startedAt })),
+    data: page.runs.map((trace) => ({
+      ...summarizeRun(trace),
+      // An interrupted run the ledger records as finished: its last records were cut off afterwards.
+      ...(trace.truncated !== undefined ? { truncated: trace.truncated } : {}),
+      profile: trace.header.profile,
+      model: trace.header.requestedModel,
+      startedAt: trace.header.startedAt,
+    })),
     next: page.next,
   });
 }
@@ -26,5 +33,6 @@ export async function handleGetRun(context: RequestContext): Promise<void> {
   const runId = context.params.rest ?? '';
   const trace = await context.app.pipeline.traces.get(runId);
   if (trace === undefined) throw new NotFoundError(`No run with id '${runId}'.`, 'id', 'run_not_found');
-  sendJson(context.response, 200, { summary: summarizeRun(trace), header: trace.header, attempts: trace.attempts });
+  const truncated = trace.truncated !== undefined ? { truncated: trace.truncated } : {};
+  sendJson(context.response, 200, { summary: summarizeRun(trace), ...truncated, header: trace.header, attempts: trace.attempts });
 }

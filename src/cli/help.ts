@@ -18,7 +18,8 @@ Usage:
                                           (exit 0 approved, 3 answered but not approved, 1 failed)
   rlm runs [--limit N] [--before RUN_ID]  recent runs, newest first
   rlm show RUN_ID                         one run: every attempt, the answer, the verdict
-  rlm verify-traces                       re-check the hash chain of every stored run (exit 1 on a problem)
+  rlm verify-traces                       re-check every stored run's hash chain and seals, and the ledger of finished runs
+                                          (exit 0 clean, 1 tampering or damage, 3 only incomplete runs: what a crash leaves)
   rlm index FOLDER [--name NAME] [--model MODEL] [--chunk-lines N] [--overlap N]
                                           build or refresh a local retrieval index (only changed chunks are embedded)
   rlm search "QUERY" [--index NAME] [-k 8] [--path-prefix PREFIX]

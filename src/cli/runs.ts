@@ -1,10 +1,10 @@
 /** `rlm runs [--limit N] [--before RUN_ID]`: recent runs, newest first, a page at a time. */
 import { join } from 'node:path';
 import { summarizeRun } from '../orchestrator/loop/run-summary.js';
-import type { RunTrace } from '../types/attempt.js';
+import type { StoredRun } from '../orchestrator/traces/trace-store.js';
 import type { CliIo } from './io.js';
 import { openApp } from './open-app.js';
-import { formatTable, questionOf, shorten, utcTime } from './trace-text.js';
+import { formatTable, questionOf, runStatusText, shorten, utcTime } from './trace-text.js';
 import { UsageError } from './usage-error.js';
 
 export const RUNS_FLAGS: ReadonlySet<string> = new Set(['--limit', '--before']);
@@ -34,7 +34,7 @@ export async function runsCommand(flags: Map<string, string>, io: CliIo): Promis
       entry.runId,
       utcTime(entry.startedAt),
       entry.model === entry.profile ? entry.model : `${entry.model} (${entry.profile})`,
-      entry.status,
+      runStatusText(entry.status, trace),
       entry.approved ? 'yes' : 'no',
       entry.confidence.toFixed(2),
       String(entry.attempts),
@@ -57,7 +57,14 @@ function parseLimit(text: string | undefined): number {
 }
 
 /** The run's summary with what the list shows beside it (the same shape as GET /v1/rlm/runs). */
-function listEntry(trace: RunTrace) {
+function listEntry(trace: StoredRun) {
   const { header } = trace;
-  return { ...summarizeRun(trace), profile: header.profile, model: header.requestedModel, startedAt: header.startedAt, question: questionOf(header) };
+  return {
+    ...summarizeRun(trace),
+    ...(trace.truncated !== undefined ? { truncated: trace.truncated } : {}),
+    profile: header.profile,
+    model: header.requestedModel,
+    startedAt: header.startedAt,
+    question: questionOf(header),
+  };
 }

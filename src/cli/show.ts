@@ -1,5 +1,6 @@
 /** `rlm show <run-id>`: one run as recorded: what was asked, every attempt in order, the answer and the verdict. */
 import { summarizeRun } from '../orchestrator/loop/run-summary.js';
+import type { StoredRun } from '../orchestrator/traces/trace-store.js';
 import type { AttemptRecord, RunTrace } from '../types/attempt.js';
 import type { CliIo } from './io.js';
 import { openApp } from './open-app.js';
@@ -16,7 +17,8 @@ export async function showCommand(flags: Map<string, string>, runId: string | un
   }
   const summary = summarizeRun(trace);
   if (flags.has('--json')) {
-    io.stdout(`${JSON.stringify({ summary, header: trace.header, attempts: trace.attempts }, null, 2)}\n`);
+    const truncated = trace.truncated !== undefined ? { truncated: trace.truncated } : {};
+    io.stdout(`${JSON.stringify({ summary, ...truncated, header: trace.header, attempts: trace.attempts }, null, 2)}\n`);
     return 0;
   }
   const answer = summary.answer;
@@ -30,7 +32,7 @@ export async function showCommand(flags: Map<string, string>, runId: string | un
     answer === null ? '  (none)' : [answer.content, ...calls].filter((part) => part !== '').join('\n'),
     '',
     summaryText(summary),
-    ...(summary.status === 'interrupted' ? [INTERRUPTED_NOTE] : []),
+    ...statusNote(summary.status, trace),
     `models ${summary.models.join(', ') || 'none'}; tokens ${summary.usage.prompt_tokens} in, ${summary.usage.completion_tokens} out`,
     ...(summary.issues.length > 0 ? ['unresolved issues:', ...summary.issues.map((issue) => `  - ${issue}`)] : []),
   ];
@@ -54,6 +56,17 @@ function headerLines(trace: RunTrace): string[] {
 const INDENT = ' '.repeat(8);
 
 const INTERRUPTED_NOTE = 'interrupted: the process running it stopped (a crash or a kill) before it finished; it will not finish.';
+
+/** What "interrupted" means here: a run cut off by a crash, or one whose records were cut off after it finished. */
+function statusNote(status: string, trace: StoredRun): string[] {
+  if (status !== 'interrupted') return [];
+  if (trace.truncated === undefined) return [INTERRUPTED_NOTE];
+  const { records, held } = trace.truncated;
+  return [
+    `truncated: the ledger records that this run finished with ${records} records; its file now holds ${held}. ` +
+      'Its last records were cut off after it finished (rlm verify-traces reports it).',
+  ];
+}
 
 /** One row per attempt; issues and errors indented beneath it. */
 function timelineLines(attempts: readonly AttemptRecord[]): string[] {

@@ -78,6 +78,14 @@ export function attemptDetails(attempt: AttemptRecord, indent: string, width = N
   return lines;
 }
 
+/**
+ * A run's status in words: the summary's, except that an interrupted run the ledger records as
+ * finished is "truncated" (its last records were cut off after it finished).
+ */
+export function runStatusText(status: RunSummary['status'], run: { truncated?: unknown }): string {
+  return status === 'interrupted' && run.truncated !== undefined ? 'truncated' : status;
+}
+
 /** "approved yes, confidence 0.74, 5 attempts, not escalated, 1.2 s". */
 export function summaryText(summary: RunSummary): string {
   const status = summary.status === 'completed' ? '' : `${summary.status}, `;
