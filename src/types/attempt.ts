@@ -13,7 +13,7 @@ export type Stage =
   | 'check' // one deterministic check of a draft (no model)
   | 'verify' // the verifier model's APPROVED / REJECTED
   | 'revise' // a surgical revision of a rejected draft
-  | 'decision' // a policy decision with no model call (plan skipped, escalate, ladder exhausted)
+  | 'decision' // a policy decision with no model call (plan_skipped, escalate, revision_base, revision_repeated, retry, ladder_exhausted)
   | 'finish'; // the run's end: completed, aborted or failed
 
 export type Verdict = 'APPROVED' | 'REJECTED';
