@@ -11,6 +11,7 @@
  *   default) or stays bare.
  */
 import { findAnswerAttempt } from '../orchestrator/loop/confidence.js';
+import { UNAPPROVED_NOTE_OPENING } from '../orchestrator/loop/own-notes.js';
 import type { PipelineResult } from '../orchestrator/loop/types.js';
 import type { OpenAIChatCompletionRequest } from '../types/openai.js';
 import type { Profile } from '../types/profile.js';
@@ -54,7 +55,7 @@ export function structuredFormat(request: Pick<OpenAIChatCompletionRequest, 'res
 export function unapprovedNote(content: string, issues: readonly string[]): string {
   const separator = content === '' ? '' : '\n\n---\n';
   const unresolved = issueList(issues);
-  return `${separator}⚠ rlm could not verify this answer.${unresolved === '' ? '' : ` Unresolved: ${unresolved}.`}`;
+  return `${separator}${UNAPPROVED_NOTE_OPENING}${unresolved === '' ? '' : ` Unresolved: ${unresolved}.`}`;
 }
 
 /** The first issues, tidied and joined with "; ", plus how many were left out. */

@@ -52,6 +52,20 @@ describe('an unapproved text answer', () => {
     expect(response.headers.get('x-rlm-approved')).toBe('false');
   });
 
+  it('comes back in the history without reaching the models: the trace keeps it, the prompts do not', async () => {
+    const target = await start();
+    rejectEverything(target, 'Lyon.');
+    const history = [...question, { role: 'assistant', content: `Lyon.${NOTE}` }, { role: 'user', content: 'Are you sure?' }];
+    const body = (await chat(target, { messages: history })).json() as Completion;
+    const prompts = target.simulator.requests.filter((entry) => entry.path === '/api/chat').map((entry) => JSON.stringify(entry.body));
+    expect(prompts.length).toBeGreaterThan(0);
+    for (const prompt of prompts) expect(prompt).not.toContain('could not verify');
+    expect(prompts.some((prompt) => prompt.includes('Lyon.'))).toBe(true);
+    const run = (await (await fetch(`${target.url}/v1/rlm/runs/${body.rlm.run_id}`)).json()) as { request?: { messages: { content: string }[] }; header?: { request: { messages: { content: string }[] } } };
+    const recorded = run.request ?? run.header?.request;
+    expect(recorded?.messages[1]?.content).toBe(`Lyon.${NOTE}`);
+  });
+
   it('the note is bounded: three issues named, each on one line and cut at 200 characters, the rest counted', async () => {
     const target = await start();
     const long = `It ${'rambles '.repeat(40)}on.`;

@@ -13,6 +13,7 @@ import { retrieveContext } from './retrieve.js';
 import { FIRST_TRY, retryProfile, type RetryPlan } from './retry.js';
 import { reviseDraft } from './revise.js';
 import { chooseRevisionBase, type JudgedDraft } from './revision-base.js';
+import { withoutOwnNotes } from './own-notes.js';
 import { noModelCall, record, recordDecision, type RunContext } from './run-context.js';
 import { summarizeRun } from './run-summary.js';
 import type { RunWriter } from '../traces/trace-store.js';
@@ -49,7 +50,9 @@ export function startRunTrace(deps: Pick<PipelineDeps, 'traces' | 'now'>, input:
 /** Runs the loop into a trace startRunTrace began; the trace is finished and closed whatever happens. */
 export async function runPipeline(deps: PipelineDeps, input: PipelineRequest, writer: RunWriter): Promise<PipelineResult> {
   const retry = input.retry ?? FIRST_TRY;
-  const run: RunContext = { deps, input: { ...input, profile: retryProfile(input.profile, retry) }, writer };
+  // The models see the conversation without rlm's own notes (own-notes.ts); the trace keeps it as received.
+  const request = { ...input.request, messages: withoutOwnNotes(input.request.messages) };
+  const run: RunContext = { deps, input: { ...input, request, profile: retryProfile(input.profile, retry) }, writer };
   try {
     const answer = await loop(run, retry);
     await finish(run, 'completed', answer.attemptId);
