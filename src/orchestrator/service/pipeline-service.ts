@@ -89,7 +89,13 @@ function schedulePruning(traces: TraceStore, logger: Logger): void {
 
 export function createPipelineService(options: PipelineServiceOptions): PipelineService {
   const settings = options.fileConfig?.settings ?? DEFAULT_SETTINGS;
-  const traces = createTraceStore({ dataDir: options.dataDir, retentionDays: settings.retentionDays, now: options.now });
+  const traces = createTraceStore({
+    dataDir: options.dataDir,
+    retentionDays: settings.retentionDays,
+    now: options.now,
+    // The run itself is durable; verify-traces will report it as finished but not in the ledger.
+    onLedgerError: (error, runId) => options.logger.error('trace_ledger_write_failed', { run_id: runId, error }),
+  });
   const cache = settings.cache.enabled ? createCallCache(settings.cache.maxEntries) : undefined;
   const limiter = createRunLimiter({ maxConcurrent: settings.maxConcurrentRuns, maxQueued: settings.maxQueuedRuns });
   // How each request's last run ended, so that asking again after an unapproved answer is a retry.
