@@ -39,7 +39,8 @@ function runBuilder() {
   };
   return {
     attempts,
-    draft: (stage: 'generate' | 'revise' = 'generate', tier = 0, parentAttemptId: string | null = null) => add(stage, { tier, parentAttemptId }),
+    draft: (stage: 'generate' | 'revise' = 'generate', tier = 0, parentAttemptId: string | null = null, content = '') =>
+      add(stage, { tier, parentAttemptId, output: { content } }),
     check: (draftId: string, name: string, verdict: Verdict) => add('check', { parentAttemptId: draftId, name, verdict }),
     verify: (draftId: string, verdict: Verdict, verdictProbability: number | null = null) => add('verify', { parentAttemptId: draftId, verdict, verdictProbability }),
     finish: (answerAttemptId: string) => add('finish', { output: { content: 'completed', data: { status: 'completed', answerAttemptId } } }),
@@ -55,63 +56,54 @@ function judgedDraft(run: ReturnType<typeof runBuilder>, draftId: string, verdic
 
 describe('computeConfidence', () => {
   it('is 0 and unapproved without a draft', () => {
-    expect(computeConfidence([])).toEqual({
-      value: 0,
-      approved: false,
-      answerAttemptId: null,
-      base: 0,
-      verdictProbability: null,
-      checksPassed: 0,
-      checkBonus: 0,
-      revisions: 0,
-      escalations: 0,
-    });
+    expect(computeConfidence([])).toMatchObject({ value: 0, approved: false, answerAttemptId: null, verdictProbability: null, checksPassed: 0, revisions: 0, escalations: 0 });
   });
 
-  it('approved the first time: 0.8, empty_answer earns no bonus', () => {
+  it('approved the first time without logprobs: logistic(2.0) = 0.881; empty_answer is no evidence', () => {
     const run = runBuilder();
     const draft = run.draft();
     judgedDraft(run, draft, 'APPROVED');
     run.finish(draft);
-    expect(computeConfidence(run.attempts)).toMatchObject({ value: 0.8, approved: true, answerAttemptId: draft, checksPassed: 0, checkBonus: 0 });
+    expect(computeConfidence(run.attempts)).toMatchObject({ value: 0.881, approved: true, answerAttemptId: draft, checksPassed: 0, logOdds: 2 });
   });
 
-  it('approved the first time with checks passed: 0.8 plus 0.05 a check, at most 0.1', () => {
+  it('checks passed add 0.25 each, at most two', () => {
     const once = runBuilder();
     judgedDraft(once, once.draft(), 'APPROVED', null, 1);
-    expect(computeConfidence(once.attempts)).toMatchObject({ value: 0.85, checksPassed: 1, checkBonus: 0.05 });
+    expect(computeConfidence(once.attempts)).toMatchObject({ value: 0.905, checksPassed: 1 });
     const thrice = runBuilder();
     judgedDraft(thrice, thrice.draft(), 'APPROVED', null, 3);
-    expect(computeConfidence(thrice.attempts)).toMatchObject({ value: 0.9, checksPassed: 3, checkBonus: 0.1 });
+    expect(computeConfidence(thrice.attempts)).toMatchObject({ value: 0.924, checksPassed: 3 });
   });
 
-  it('uses the verdict probability', () => {
+  it('a surer verdict moves the score: 4 log-odds per unit of probability above 0.75', () => {
     const sure = runBuilder();
     judgedDraft(sure, sure.draft(), 'APPROVED', 1);
-    expect(computeConfidence(sure.attempts)).toMatchObject({ value: 0.9, verdictProbability: 1, base: 0.9 });
+    expect(computeConfidence(sure.attempts)).toMatchObject({ value: 0.953, verdictProbability: 1 });
     const unsure = runBuilder();
     judgedDraft(unsure, unsure.draft(), 'APPROVED', 0.5);
-    expect(computeConfidence(unsure.attempts).value).toBe(0.7);
+    expect(computeConfidence(unsure.attempts).value).toBe(0.731);
     const invalid = runBuilder();
     judgedDraft(invalid, invalid.draft(), 'APPROVED', 1.5);
-    expect(computeConfidence(invalid.attempts)).toMatchObject({ value: 0.8, verdictProbability: null });
+    expect(computeConfidence(invalid.attempts)).toMatchObject({ value: 0.881, verdictProbability: null });
   });
 
-  it('rejected by the verifier: 0.3 × (1 − q), no bonus', () => {
+  it('rejected by the verifier: about 0.38 without logprobs, less the surer the rejection', () => {
     const run = runBuilder();
     judgedDraft(run, run.draft(), 'REJECTED', 0.9, 2);
-    expect(computeConfidence(run.attempts)).toMatchObject({ value: 0.03, approved: false, checksPassed: 2, checkBonus: 0 });
+    // -0.5 - 4 × 0.15 + 2 × 0.25 = -0.6
+    expect(computeConfidence(run.attempts)).toMatchObject({ value: 0.354, approved: false, checksPassed: 2 });
     const defaulted = runBuilder();
     judgedDraft(defaulted, defaulted.draft(), 'REJECTED');
-    expect(computeConfidence(defaulted.attempts).value).toBe(0.075);
+    expect(computeConfidence(defaulted.attempts).value).toBe(0.378);
   });
 
-  it('checks failed without a verifier: 0.05', () => {
+  it('checks failed without a verifier: logistic(-2.5) = 0.076', () => {
     const run = runBuilder();
     const draft = run.draft();
     run.check(draft, 'empty_answer', 'APPROVED');
     run.check(draft, 'json_object', 'REJECTED');
-    expect(computeConfidence(run.attempts)).toMatchObject({ value: 0.05, approved: false, base: 0.05, checksPassed: 0 });
+    expect(computeConfidence(run.attempts)).toMatchObject({ value: 0.076, approved: false, checksPassed: 0 });
   });
 
   it('a verifier approval does not outweigh a failed check', () => {
@@ -119,31 +111,50 @@ describe('computeConfidence', () => {
     const draft = run.draft();
     run.check(draft, 'json_object', 'REJECTED');
     run.verify(draft, 'APPROVED', 0.99);
-    expect(computeConfidence(run.attempts)).toMatchObject({ approved: false, value: 0.05 });
+    expect(computeConfidence(run.attempts)).toMatchObject({ approved: false, value: 0.076 });
   });
 
-  it('rejected, revised, approved: 0.8 × 0.93', () => {
+  it('a revision is not a penalty in itself: rejected, revised, approved scores as approved at once', () => {
     const run = runBuilder();
     const first = run.draft();
     judgedDraft(run, first, 'REJECTED');
     const revised = run.draft('revise', 0, first);
     judgedDraft(run, revised, 'APPROVED');
     run.finish(revised);
-    expect(computeConfidence(run.attempts)).toMatchObject({ value: 0.744, approved: true, answerAttemptId: revised, revisions: 1, escalations: 0 });
+    expect(computeConfidence(run.attempts)).toMatchObject({ value: 0.881, approved: true, answerAttemptId: revised, revisions: 1, escalations: 0 });
   });
 
-  it('escalated: 0.8 × 0.93² × 0.9 after two failed revisions on tier 0', () => {
+  it('an answer from a higher tier scores higher: 0.6 log-odds a tier', () => {
     const run = runBuilder();
     const first = run.draft();
     judgedDraft(run, first, 'REJECTED');
     const second = run.draft('revise', 0, first);
     judgedDraft(run, second, 'REJECTED');
-    const third = run.draft('revise', 0, second);
-    judgedDraft(run, third, 'REJECTED');
     const escalated = run.draft('generate', 1);
     judgedDraft(run, escalated, 'APPROVED');
     run.finish(escalated);
-    expect(computeConfidence(run.attempts)).toMatchObject({ value: 0.623, approved: true, revisions: 2, escalations: 1 });
+    expect(computeConfidence(run.attempts)).toMatchObject({ value: 0.931, approved: true, tier: 1, revisions: 1, escalations: 1 });
+    const unapproved = runBuilder();
+    judgedDraft(unapproved, unapproved.draft('generate', 1), 'REJECTED');
+    expect(computeConfidence(unapproved.attempts).value).toBe(0.525);
+  });
+
+  it('agreement: another tier wrote the same answer, whitespace and case aside', () => {
+    const run = runBuilder();
+    const low = run.draft('generate', 0, null, 'Paris');
+    judgedDraft(run, low, 'REJECTED');
+    const high = run.draft('generate', 1, null, ' paris\n');
+    judgedDraft(run, high, 'APPROVED');
+    run.finish(high);
+    // 2.0 + 0.6 + 0.8 = 3.4
+    expect(computeConfidence(run.attempts)).toMatchObject({ value: 0.968, agreement: true });
+    const ownRevision = runBuilder();
+    const draft = ownRevision.draft('generate', 0, null, 'Paris');
+    judgedDraft(ownRevision, draft, 'REJECTED');
+    const revised = ownRevision.draft('revise', 0, draft, 'Paris');
+    judgedDraft(ownRevision, revised, 'APPROVED');
+    ownRevision.finish(revised);
+    expect(computeConfidence(ownRevision.attempts)).toMatchObject({ value: 0.881, agreement: false });
   });
 
   it('takes the verdict of the last verify attempt of the answer', () => {
@@ -151,7 +162,7 @@ describe('computeConfidence', () => {
     const draft = run.draft();
     run.verify(draft, 'REJECTED');
     run.verify(draft, 'APPROVED');
-    expect(computeConfidence(run.attempts)).toMatchObject({ approved: true, value: 0.8 });
+    expect(computeConfidence(run.attempts)).toMatchObject({ approved: true, value: 0.881 });
   });
 
   it('ignores verdicts about other drafts', () => {
@@ -159,7 +170,7 @@ describe('computeConfidence', () => {
     const first = run.draft();
     judgedDraft(run, first, 'APPROVED');
     run.draft('revise', 0, first);
-    expect(computeConfidence(run.attempts)).toMatchObject({ approved: false, value: 0.047 });
+    expect(computeConfidence(run.attempts)).toMatchObject({ approved: false, value: 0.076 });
   });
 
   it('the answer named by finish beats the last draft', () => {
@@ -170,7 +181,7 @@ describe('computeConfidence', () => {
     judgedDraft(run, later, 'REJECTED');
     run.finish(approvedDraft);
     expect(findAnswerAttempt(run.attempts)?.attemptId).toBe(approvedDraft);
-    expect(computeConfidence(run.attempts)).toMatchObject({ approved: true, answerAttemptId: approvedDraft, value: 0.72 });
+    expect(computeConfidence(run.attempts)).toMatchObject({ approved: true, answerAttemptId: approvedDraft, value: 0.881 });
   });
 
   it('falls back to the last draft when finish names no attempt of the run', () => {
@@ -181,24 +192,24 @@ describe('computeConfidence', () => {
     expect(findAnswerAttempt(run.attempts)?.attemptId).toBe(last);
   });
 
-  it('is monotonic: more revisions never raise the confidence', () => {
-    for (const probability of [null, 0, 0.3, 0.75, 1]) {
-      for (const finalVerdict of ['APPROVED', 'REJECTED'] as const) {
-        let previous = Infinity;
-        for (let revisions = 0; revisions <= 6; revisions++) {
-          const run = runBuilder();
-          let draft = run.draft();
-          for (let index = 0; index < revisions; index++) {
-            judgedDraft(run, draft, 'REJECTED');
-            draft = run.draft('revise', 0, draft);
-          }
-          judgedDraft(run, draft, finalVerdict, probability, 1);
-          const { value } = computeConfidence(run.attempts);
-          expect(value).toBeGreaterThanOrEqual(0);
-          expect(value).toBeLessThanOrEqual(1);
-          expect(value).toBeLessThanOrEqual(previous);
-          previous = value;
-        }
+  it('is monotonic in the evidence: a surer approval never lowers it, a surer rejection never raises it', () => {
+    for (const tier of [0, 1, 2]) {
+      let approvedBefore = -Infinity;
+      let rejectedBefore = Infinity;
+      for (const probability of [0, 0.3, 0.5, 0.75, 0.9, 1]) {
+        const approved = runBuilder();
+        judgedDraft(approved, approved.draft('generate', tier), 'APPROVED', probability, 1);
+        const rejected = runBuilder();
+        judgedDraft(rejected, rejected.draft('generate', tier), 'REJECTED', probability, 1);
+        const up = computeConfidence(approved.attempts).value;
+        const down = computeConfidence(rejected.attempts).value;
+        expect(up).toBeGreaterThanOrEqual(approvedBefore);
+        expect(down).toBeLessThanOrEqual(rejectedBefore);
+        // A verdict token is the likelier of the two when the verifier decodes greedily.
+        if (probability >= 0.5) expect(up).toBeGreaterThan(down);
+        for (const value of [up, down]) expect(value > 0 && value < 1).toBe(true);
+        approvedBefore = up;
+        rejectedBefore = down;
       }
     }
   });
@@ -213,14 +224,14 @@ describe('computeConfidence', () => {
   it('names every constant the formula uses', () => {
     expect(CONFIDENCE_CONSTANTS).toMatchObject({
       DEFAULT_VERDICT_PROBABILITY: 0.75,
-      APPROVED_BASE: 0.5,
-      APPROVED_PROBABILITY_WEIGHT: 0.4,
-      REJECTED_PROBABILITY_WEIGHT: 0.3,
-      NO_VERDICT_BASE: 0.05,
-      CHECK_BONUS_EACH: 0.05,
-      CHECK_BONUS_MAX: 0.1,
-      REVISION_FACTOR: 0.93,
-      ESCALATION_FACTOR: 0.9,
+      APPROVED_LOG_ODDS: 2,
+      REJECTED_LOG_ODDS: -0.5,
+      SURENESS_WEIGHT: 4,
+      NO_VERDICT_LOG_ODDS: -2.5,
+      TIER_LOG_ODDS: 0.6,
+      CHECK_LOG_ODDS: 0.25,
+      MAX_COUNTED_CHECKS: 2,
+      AGREEMENT_LOG_ODDS: 0.8,
       DECIMALS: 3,
     });
     expect(Object.isFrozen(CONFIDENCE_CONSTANTS)).toBe(true);

@@ -2,6 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { postJson, startStack, type Stack } from '../support/stack.js';
 import { APPROVED, planReply, rejected, stagedScript, stageLog } from '../support/staged-script.js';
 
+/** The confidence for a sum of log-odds (src/orchestrator/loop/confidence.ts), to 3 decimals. */
+const score = (logOdds: number): number => Math.round(1000 / (1 + Math.exp(-logOdds))) / 1000;
+
 const PROFILE = {
   planner: 'qwen2.5:0.5b',
   generator: 'llama3.2',
@@ -11,7 +14,6 @@ const PROFILE = {
   plan: 'always',
 };
 const question = [{ role: 'user', content: 'What is the capital of France?' }];
-const round = (value: number): number => Math.round(value * 1000) / 1000;
 
 let stack: Stack | undefined;
 afterEach(async () => {
@@ -45,11 +47,11 @@ describe('the pipeline through /v1/chat/completions', () => {
     expect(stageLog(target.simulator.requests)).toEqual(['plan:qwen2.5:0.5b', 'generate:llama3.2', 'verify:qwen2.5:0.5b']);
     expect(response.body.choices[0]!.message.content).toBe('Paris.');
     // The simulator gives each token logprob -0.1, so the verdict token's probability is e^-0.1.
-    const approvedBase = 0.5 + 0.4 * Math.exp(-0.1);
-    expect(response.body.rlm).toMatchObject({ approved: true, confidence: round(approvedBase), escalated: false, models: ['qwen2.5:0.5b', 'llama3.2'] });
+    const approvedBase = score(2 + 4 * (Math.exp(-0.1) - 0.75));
+    expect(response.body.rlm).toMatchObject({ approved: true, confidence: approvedBase, escalated: false, models: ['qwen2.5:0.5b', 'llama3.2'] });
     expect(response.headers.get('x-rlm-run-id')).toBe(response.body.rlm.run_id);
     expect(response.headers.get('x-rlm-approved')).toBe('true');
-    expect(response.headers.get('x-rlm-confidence')).toBe(String(round(approvedBase)));
+    expect(response.headers.get('x-rlm-confidence')).toBe(String(approvedBase));
   });
 
   it('rejected -> revised -> approved: the reviser gets the draft and the issues', async () => {
@@ -69,7 +71,7 @@ describe('the pipeline through /v1/chat/completions', () => {
     expect(revise.messages[0]!.content).toContain('It names the wrong city.');
     expect(response.body.choices[0]!.message.content).toBe('Paris.');
     expect(response.body.rlm.approved).toBe(true);
-    expect(response.body.rlm.confidence).toBe(round((0.5 + 0.4 * Math.exp(-0.1)) * 0.93)); // one revision
+    expect(response.body.rlm.confidence).toBe(score(2 + 4 * (Math.exp(-0.1) - 0.75))); // a revision is no penalty
   });
 
   it('rejected past maxRevisions -> escalated to the ladder -> approved, told what the tier below got wrong', async () => {
@@ -91,7 +93,7 @@ describe('the pipeline through /v1/chat/completions', () => {
     expect(escalated.messages[0]!.content).toContain('Still wrong.');
     expect(escalated.think).toBe(false);
     expect(response.body.choices[0]!.message.content).toBe('Paris.');
-    expect(response.body.rlm).toMatchObject({ approved: true, escalated: true, confidence: round((0.5 + 0.4 * Math.exp(-0.1)) * 0.93 * 0.9) });
+    expect(response.body.rlm).toMatchObject({ approved: true, escalated: true, confidence: score(2 + 4 * (Math.exp(-0.1) - 0.75) + 0.6) });
   });
 
   it('ladder exhausted with "best": the best draft, flagged unapproved, with its issues', async () => {
@@ -103,7 +105,8 @@ describe('the pipeline through /v1/chat/completions', () => {
     expect(response.status).toBe(200);
     expect(response.body.choices[0]!.message.content).toBe('Paris, probably.\n\n---\n⚠ rlm could not verify this answer. Unresolved: c.');
     expect(response.body.rlm).toMatchObject({ approved: false, issues: ['c'], unapproved_note: true });
-    expect(response.body.rlm.confidence).toBeLessThan(0.1);
+    // Rejected at tier 1 with q = e^-0.1: -0.5 - 4 (q - 0.75) + 0.6 for the tier.
+    expect(response.body.rlm.confidence).toBe(score(-0.5 - 4 * (Math.exp(-0.1) - 0.75) + 0.6));
     expect(response.headers.get('x-rlm-approved')).toBe('false');
   });
 
@@ -125,7 +128,7 @@ describe('the pipeline through /v1/chat/completions', () => {
     target.simulator.script('qwen2.5:0.5b', stagedScript({ plan: planReply('x'), verify: { content: APPROVED, logprob: Math.log(0.5) } }));
     target.simulator.script('llama3.2', stagedScript({ generate: 'Paris.' }));
     const response = await ask(target);
-    expect(response.body.rlm.confidence).toBe(0.7); // 0.5 + 0.4 * 0.5
+    expect(response.body.rlm.confidence).toBe(score(1)); // 2 + 4 × (0.5 - 0.75)
     const verify = target.simulator.requests.filter((request) => request.path === '/api/chat')[2]!.body as { logprobs?: boolean };
     expect(verify.logprobs).toBe(true);
   });

@@ -3,6 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { postJson, startStack, type Stack } from '../support/stack.js';
 import { APPROVED, planReply, stagedScript, stageLog } from '../support/staged-script.js';
 
+/** The confidence for a sum of log-odds (src/orchestrator/loop/confidence.ts), to 3 decimals. */
+const score = (logOdds: number): number => Math.round(1000 / (1 + Math.exp(-logOdds))) / 1000;
+
 const PROFILE = { planner: 'qwen2.5:0.5b', generator: 'llama3.2', verifier: 'qwen2.5:0.5b', ladder: [], maxRevisions: 1, plan: 'always' };
 const question = [{ role: 'user', content: 'What is the capital of France?' }];
 
@@ -56,8 +59,9 @@ describe('a verdict that contradicts itself', () => {
     target.simulator.script('llama3.2', stagedScript({ generate: 'Somewhere in France.' }));
     const { body } = await ask(target);
     expect(body.rlm).toMatchObject({ approved: false, issues: ['Too vague.', 'No source.'] });
-    // Read as a rejection whose APPROVED token had probability e^-0.1: q(REJECTED) = 1 - e^-0.1.
-    expect(body.rlm.confidence).toBe(Math.round(0.3 * Math.exp(-0.1) * 1000) / 1000);
+    // Read as a rejection whose APPROVED token had probability e^-0.1: q(REJECTED) = 1 - e^-0.1,
+    // counted as a toss-up (0.5): -0.5 - 4 × (0.5 - 0.75) = 0.5.
+    expect(body.rlm.confidence).toBe(score(0.5));
   });
 });
 
@@ -87,7 +91,7 @@ describe('minApprovalProbability', () => {
     target.simulator.script('llama3.2', stagedScript({ generate: 'Paris.' }));
     const { body } = await ask(target);
     expect(body.rlm).toMatchObject({ approved: false, issues: ["The reviewer approved with probability 0.5, below the profile's minApprovalProbability 0.8."] });
-    expect(body.rlm.confidence).toBe(0.15); // 0.3 × (1 - q(REJECTED)) with q(REJECTED) = 1 - 0.5
+    expect(body.rlm.confidence).toBe(score(0.5)); // a rejection with q(REJECTED) = 1 - 0.5: a toss-up
   });
 
   it('an approval without a probability fails closed while the knob is set', async () => {

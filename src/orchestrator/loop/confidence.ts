@@ -1,61 +1,71 @@
 /**
- * The run's confidence: a pure function of its attempts, in [0, 1], kept apart from approval so a
- * client can tell "approved after a struggle" from "approved at once".
+ * The run's raw confidence score: a pure function of its attempts, in (0, 1), kept apart from
+ * approval so that a client can tell "approved after a struggle" from "approved at once". It is an
+ * evidence sum on the log-odds scale, each term a signal that the answer is right; `rlm eval
+ * --calibrate` maps it to the observed probability of being right (calibration.ts), and without a
+ * calibration it is reported as it is.
  *
- *   answer        = the attempt a `finish` attempt names in output.data.answerAttemptId, else the
- *                   last `generate` or `revise` attempt; none -> value 0, approved false
- *   checks        = `check` attempts whose parentAttemptId is answer.attemptId
- *   verdict       = the LAST `verify` attempt whose parentAttemptId is answer.attemptId
- *   approved      = verdict exists AND verdict.verdict = APPROVED AND every check's verdict = APPROVED
- *   q             = verdict.verdictProbability when a number in [0, 1], else DEFAULT_VERDICT_PROBABILITY (0.75);
- *                   for a REJECTED verdict the model wrote as APPROVED (output.data.statedVerdict: it
- *                   listed issues, or approved below minApprovalProbability) the probability recorded
- *                   is the APPROVED token's, so q = 1 - it
- *   base          = approved                     -> APPROVED_BASE + APPROVED_PROBABILITY_WEIGHT * q   (0.5 + 0.4q)
- *                   verdict.verdict = REJECTED   -> REJECTED_PROBABILITY_WEIGHT * (1 - q)           (0.3(1 - q))
- *                   otherwise (no verifier ran)  -> NO_VERDICT_BASE                                (0.05)
- *   checksPassed  = passed checks, not counting `empty_answer`
- *   checkBonus    = approved ? min(CHECK_BONUS_MAX, CHECK_BONUS_EACH * checksPassed) : 0     (0.1, 0.05)
- *   revisions     = `revise` attempts in the whole run
- *   escalations   = `generate` attempts with tier > 0
- *   value         = round(clamp01((base + checkBonus) * REVISION_FACTOR^revisions * ESCALATION_FACTOR^escalations), DECIMALS)
- *                   (0.93, 0.9, 3 decimals)
+ *   answer     = the attempt a `finish` attempt names in output.data.answerAttemptId, else the last
+ *                `generate` or `revise` attempt; none -> value 0, approved false
+ *   checks     = `check` attempts whose parentAttemptId is answer.attemptId
+ *   verdict    = the LAST `verify` attempt whose parentAttemptId is answer.attemptId
+ *   approved   = verdict exists AND verdict.verdict = APPROVED AND every check's verdict = APPROVED
+ *   q          = how sure the verifier was of the verdict it gave: verdict.verdictProbability when a
+ *                number in [0, 1], else DEFAULT_VERDICT_PROBABILITY (0.75); for a REJECTED verdict
+ *                the model wrote as APPROVED (output.data.statedVerdict) the probability recorded is
+ *                the APPROVED token's, so q = 1 - it; q is at least 0.5 (a greedy verdict is the
+ *                likelier of two tokens, so less is a reading, not the verifier's doubt)
+ *   verdictLogOdds = approved            -> APPROVED_LOG_ODDS + SURENESS_WEIGHT (q - 0.75)   (2.0, 4)
+ *                    verdict REJECTED    -> REJECTED_LOG_ODDS - SURENESS_WEIGHT (q - 0.75)   (-0.5)
+ *                    no verdict at all   -> NO_VERDICT_LOG_ODDS                              (-2.5)
+ *   tierLogOdds    = TIER_LOG_ODDS × answer.tier      (0.6: a larger model's answer is likelier right)
+ *   checkLogOdds   = CHECK_LOG_ODDS × min(2, checks passed, not counting empty_answer)   (0.25)
+ *   agreement      = another draft of the run, from a separate generate call (another tier) or its
+ *                    revisions, with the same text as the answer, whitespace and case aside
+ *   agreeLogOdds   = agreement ? AGREEMENT_LOG_ODDS : 0                                      (0.8)
+ *   value          = round(logistic(sum of the terms), 3 decimals)
  *
- * "Otherwise" also covers a verifier that approved a draft a check failed, and a verify attempt
- * that recorded no verdict: neither is an approval, and neither is a judgement by the verifier of
- * how wrong the draft is.
+ * Revisions and escalations are not penalties in themselves: the policy benchmark showed that
+ * answers escalated to the larger model were right more often than tier-0 answers, and the old
+ * factors (0.93 per revision, 0.9 per escalation) ranked them below. An unapproved answer gets a
+ * score that reflects how often such answers are right (about 0.4 at tier 0 without logprobs, more
+ * from a higher tier), not the 0.02 it used to get although most of them were right.
  */
 import type { AttemptRecord } from '../../types/attempt.js';
 
 export const CONFIDENCE_CONSTANTS = Object.freeze({
   /** The verifier's confidence in its verdict when Ollama returned no logprobs. */
   DEFAULT_VERDICT_PROBABILITY: 0.75,
-  APPROVED_BASE: 0.5,
-  APPROVED_PROBABILITY_WEIGHT: 0.4,
-  REJECTED_PROBABILITY_WEIGHT: 0.3,
-  /** No verifier verdict: the deterministic checks failed, so no model judged the answer. */
-  NO_VERDICT_BASE: 0.05,
-  CHECK_BONUS_EACH: 0.05,
-  CHECK_BONUS_MAX: 0.1,
-  /** Each revision of the run: an answer that needed fixing is less certain than one that did not. */
-  REVISION_FACTOR: 0.93,
-  /** Each escalation to a stronger tier: the weaker generator could not do it. */
-  ESCALATION_FACTOR: 0.9,
+  APPROVED_LOG_ODDS: 2.0,
+  REJECTED_LOG_ODDS: -0.5,
+  /** How much a surer verdict (q above 0.75) moves the score, in log-odds per unit of q. */
+  SURENESS_WEIGHT: 4,
+  /** No verifier verdict: a deterministic check failed, so no model judged the answer. */
+  NO_VERDICT_LOG_ODDS: -2.5,
+  TIER_LOG_ODDS: 0.6,
+  CHECK_LOG_ODDS: 0.25,
+  MAX_COUNTED_CHECKS: 2,
+  AGREEMENT_LOG_ODDS: 0.8,
   DECIMALS: 3,
 } as const);
 
-/** Passing this check only says the answer is not empty, which earns no bonus. */
+/** Passing this check only says the answer is not empty, which is no evidence. */
 const UNCOUNTED_CHECK = 'empty_answer';
 
 export interface ConfidenceBreakdown {
-  /** The confidence, rounded to CONFIDENCE_CONSTANTS.DECIMALS decimals. */
+  /** The raw score, rounded to CONFIDENCE_CONSTANTS.DECIMALS decimals. */
   value: number;
   approved: boolean;
   answerAttemptId: string | null;
-  base: number;
+  /** The sum of the terms below, before the logistic. */
+  logOdds: number;
+  /** How sure the verifier was of its verdict on the answer, or null without logprobs or verdict. */
   verdictProbability: number | null;
   checksPassed: number;
-  checkBonus: number;
+  /** The answer's tier (0 = the generator). */
+  tier: number;
+  /** Another independent draft of the run wrote the same answer. */
+  agreement: boolean;
   revisions: number;
   escalations: number;
 }
@@ -76,7 +86,7 @@ export function computeConfidence(attempts: readonly AttemptRecord[]): Confidenc
   const escalations = attempts.filter((attempt) => attempt.stage === 'generate' && attempt.tier > 0).length;
   const answer = findAnswerAttempt(attempts);
   if (answer === undefined) {
-    return { value: 0, approved: false, answerAttemptId: null, base: 0, verdictProbability: null, checksPassed: 0, checkBonus: 0, revisions, escalations };
+    return { value: 0, approved: false, answerAttemptId: null, logOdds: -Infinity, verdictProbability: null, checksPassed: 0, tier: 0, agreement: false, revisions, escalations };
   }
 
   const judging = attempts.filter((attempt) => attempt.parentAttemptId === answer.attemptId);
@@ -88,26 +98,43 @@ export function computeConfidence(attempts: readonly AttemptRecord[]): Confidenc
   const stated = typeof recorded === 'number' && recorded >= 0 && recorded <= 1 ? recorded : null;
   const readOtherwise = verdict !== undefined && verdict.output?.data?.['statedVerdict'] !== undefined && verdict.output.data['statedVerdict'] !== verdict.verdict;
   const probability = stated !== null && readOtherwise ? 1 - stated : stated;
-  const q = probability ?? constants.DEFAULT_VERDICT_PROBABILITY;
-  let base: number = constants.NO_VERDICT_BASE;
-  if (approved) base = constants.APPROVED_BASE + constants.APPROVED_PROBABILITY_WEIGHT * q;
-  else if (verdict?.verdict === 'REJECTED') base = constants.REJECTED_PROBABILITY_WEIGHT * (1 - q);
+  // The verdict a model decodes greedily is the likelier of two tokens, so q below 0.5 only comes
+  // from a verdict read otherwise than written; it is counted as a toss-up, never as evidence.
+  const q = Math.max(0.5, probability ?? constants.DEFAULT_VERDICT_PROBABILITY);
+  const sureness = constants.SURENESS_WEIGHT * (q - constants.DEFAULT_VERDICT_PROBABILITY);
+  let logOdds: number = constants.NO_VERDICT_LOG_ODDS;
+  if (approved) logOdds = constants.APPROVED_LOG_ODDS + sureness;
+  else if (verdict?.verdict === 'REJECTED') logOdds = constants.REJECTED_LOG_ODDS - sureness;
 
   const checksPassed = checks.filter((check) => check.verdict === 'APPROVED' && check.name !== UNCOUNTED_CHECK).length;
-  const checkBonus = approved ? Math.min(constants.CHECK_BONUS_MAX, constants.CHECK_BONUS_EACH * checksPassed) : 0;
-  const raw = (base + checkBonus) * constants.REVISION_FACTOR ** revisions * constants.ESCALATION_FACTOR ** escalations;
-  const scale = 10 ** constants.DECIMALS;
-  const value = Math.round(Math.min(1, Math.max(0, raw)) * scale) / scale;
+  const agreement = agreesWithAnotherDraft(attempts, answer);
+  logOdds += constants.TIER_LOG_ODDS * answer.tier;
+  logOdds += constants.CHECK_LOG_ODDS * Math.min(constants.MAX_COUNTED_CHECKS, checksPassed);
+  if (agreement) logOdds += constants.AGREEMENT_LOG_ODDS;
 
-  return {
-    value,
-    approved,
-    answerAttemptId: answer.attemptId,
-    base,
-    verdictProbability: probability,
-    checksPassed,
-    checkBonus,
-    revisions,
-    escalations,
-  };
+  const scale = 10 ** constants.DECIMALS;
+  const value = Math.round(logistic(logOdds) * scale) / scale;
+  return { value, approved, answerAttemptId: answer.attemptId, logOdds, verdictProbability: probability, checksPassed, tier: answer.tier, agreement, revisions, escalations };
+}
+
+function logistic(logOdds: number): number {
+  return 1 / (1 + Math.exp(-logOdds));
+}
+
+/**
+ * Whether a draft from another tier (a separate generate call and its revisions) wrote the same
+ * answer. Revisions of the answer's own draft are not independent of it, so they do not count.
+ */
+function agreesWithAnotherDraft(attempts: readonly AttemptRecord[], answer: AttemptRecord): boolean {
+  const text = comparable(answer);
+  if (text === '') return false;
+  return attempts.some(
+    (attempt) => (attempt.stage === 'generate' || attempt.stage === 'revise') && attempt.tier !== answer.tier && attempt.error === null && comparable(attempt) === text,
+  );
+}
+
+function comparable(attempt: AttemptRecord): string {
+  const content = attempt.output?.content ?? '';
+  const calls = (attempt.output?.toolCalls ?? []).map((call) => `${call.name}(${call.arguments})`).join(';');
+  return `${content}${calls}`.replace(/\s+/g, ' ').trim().toLowerCase();
 }
