@@ -1,55 +1,38 @@
 /**
  * Reads Ollama's streaming answers: newline-delimited JSON, one object per line, ending with a
- * `done: true` object. Incremental and bounded: UTF-8 is decoded across chunk boundaries, one line
- * may not grow past a limit, a bad line is an error (never skipped), and the source is always
+ * `done: true` object. The lines are cut and parsed by `ndjson-splitter.ts` (bounded, a bad line is
+ * an error, never skipped); this file reads them from a web stream (an injected fetch's body), and
+ * checks Ollama's own rules on the values whatever they were read from. The web stream is always
  * cancelled when reading stops, so a consumer that stops early also stops Ollama generating
  * (ollama-js issue #39 is what happens without that).
  */
+import { createNdjsonSplitter, type NdjsonOptions } from './ndjson-splitter.js';
 import { spreadOverTurns } from '../utils/spread-over-turns.js';
 import { UpstreamError, UpstreamProtocolError } from '../utils/errors.js';
 
-export interface NdjsonOptions {
-  /** Longest accepted line in UTF-8 bytes, not counting its line ending. Default 16 MiB. */
-  maxLineBytes?: number;
-}
-
-const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
-const QUOTED_LINE_CHARACTERS = 200;
+export type { NdjsonOptions } from './ndjson-splitter.js';
 
 /** Yields each non-blank line of `body`, parsed as JSON. */
 export async function* readNdjsonLines(body: ReadableStream<Uint8Array>, options: NdjsonOptions = {}): AsyncGenerator<unknown> {
-  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const splitter = createNdjsonSplitter(options);
   const reader = body.getReader();
-  const decoder = new TextDecoder();
-  // Text after the last newline seen, and its size in bytes (kept as we go, so the check is O(chunk)).
-  let pending = '';
-  let pendingBytes = 0;
+  const values: unknown[] = [];
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      // The final decode flushes a multi-byte character left incomplete by the last chunk.
-      const text = done ? decoder.decode() : decoder.decode(value, { stream: true });
-      let lineStart = 0;
-      for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', lineStart)) {
-        const piece = text.slice(lineStart, newline);
-        const line = pending + piece;
-        const lineBytes = pendingBytes + Buffer.byteLength(piece);
-        pending = '';
-        pendingBytes = 0;
-        lineStart = newline + 1;
-        const parsed = parseLine(line, lineBytes, maxLineBytes);
-        if (parsed !== BLANK) yield parsed;
+      let failure: unknown;
+      try {
+        if (done) splitter.end(values);
+        else splitter.push(value, values);
+      } catch (error) {
+        failure = error;
       }
-      const rest = text.slice(lineStart);
-      pending += rest;
-      pendingBytes += Buffer.byteLength(rest);
-      // Checked before the newline arrives, so an endless line cannot grow the buffer without bound.
-      checkLength(pendingBytes - (pending.endsWith('\r') ? 1 : 0), maxLineBytes);
-      if (done) break;
+      // The lines before a bad one are still handed out, in order, before its error.
+      for (let index = 0; index < values.length; index++) yield values[index];
+      values.length = 0;
+      if (failure !== undefined) throw failure;
+      if (done) return;
     }
-    // A last line without its trailing newline is still a line.
-    const parsed = parseLine(pending, pendingBytes, maxLineBytes);
-    if (parsed !== BLANK) yield parsed;
   } finally {
     // Runs on normal end, on error and when the consumer stops early (return()). Cancelling an
     // already-closed stream is harmless; a failed cancel has nothing left to tell us. The cancel
@@ -61,51 +44,46 @@ export async function* readNdjsonLines(body: ReadableStream<Uint8Array>, options
 }
 
 /**
- * Yields Ollama's chunks up to and including the one with `done: true`, then stops reading (and
- * cancels what follows). Throws on the error line Ollama sends once a stream has started (§8.2:
- * `{"error":"…"}`, still under HTTP 200) and when the stream ends without a `done: true` chunk.
+ * Yields Ollama's chunks read from a web stream, up to and including the one with `done: true`,
+ * then stops reading (and cancels what follows). See `readOllamaValues` for the rules.
  */
-export async function* readOllamaStream<T extends { done: boolean }>(
-  body: ReadableStream<Uint8Array>,
-  options: NdjsonOptions = {},
-): AsyncGenerator<T> {
-  for await (const value of readNdjsonLines(body, options)) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new UpstreamProtocolError(`Ollama sent a stream line that is not a JSON object: ${quote(JSON.stringify(value))}`);
-    }
-    const record = value as Record<string, unknown>;
-    if (typeof record.error === 'string') {
-      // The stream's HTTP status was 200, but Ollama reports mid-stream failures as it would a 500.
-      throw new UpstreamError(record.error, 500);
-    }
-    yield value as T;
-    if (record.done === true) return;
-  }
-  throw new UpstreamProtocolError('Ollama ended the stream without a final "done" message; the answer is incomplete.');
+export function readOllamaStream<T extends { done: boolean }>(body: ReadableStream<Uint8Array>, options: NdjsonOptions = {}): AsyncGenerator<T> {
+  return readOllamaValues<T>(readNdjsonLines(body, options));
 }
 
-const BLANK = Symbol('blank line');
-
-function parseLine(rawLine: string, rawBytes: number, maxLineBytes: number): unknown {
-  // Tolerate "\r\n" endings: the "\r" is part of the ending, not of the line.
-  const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-  const lineBytes = line === rawLine ? rawBytes : rawBytes - 1;
-  checkLength(lineBytes, maxLineBytes);
-  if (line.trim() === '') return BLANK;
-  try {
-    return JSON.parse(line);
-  } catch (error) {
-    throw new UpstreamProtocolError(`Ollama sent a stream line that is not valid JSON: ${quote(line)}`, error);
+/**
+ * Ollama's rules for a stream of parsed lines: every line is an object; the error line Ollama
+ * sends once a stream has started (§8.2: `{"error":"…"}`, still under HTTP 200) is thrown; the
+ * `done: true` chunk is the last one read; a stream that ends without it is an error.
+ */
+export async function* readOllamaValues<T extends { done: boolean }>(values: AsyncIterable<unknown>): AsyncGenerator<T> {
+  for await (const value of values) {
+    const chunk = toOllamaChunk<T>(value);
+    yield chunk;
+    if (chunk.done === true) return;
   }
+  throw incompleteStream();
 }
 
-function checkLength(lineBytes: number, maxLineBytes: number): void {
-  if (lineBytes > maxLineBytes) {
-    throw new UpstreamProtocolError(
-      `Ollama sent a stream line longer than the ${maxLineBytes}-byte limit; refusing to buffer more of it.`,
-    );
+/** One line checked by Ollama's rules: an object, and not the in-stream error line. */
+export function toOllamaChunk<T extends { done: boolean }>(value: unknown): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UpstreamProtocolError(`Ollama sent a stream line that is not a JSON object: ${quote(JSON.stringify(value))}`);
   }
+  const record = value as Record<string, unknown>;
+  if (typeof record.error === 'string') {
+    // The stream's HTTP status was 200, but Ollama reports mid-stream failures as it would a 500.
+    throw new UpstreamError(record.error, 500);
+  }
+  return value as T;
 }
+
+/** The error for a stream that ended before its `done: true` chunk. */
+export function incompleteStream(): UpstreamProtocolError {
+  return new UpstreamProtocolError('Ollama ended the stream without a final "done" message; the answer is incomplete.');
+}
+
+const QUOTED_LINE_CHARACTERS = 200;
 
 function quote(line: string): string {
   const shown = line.length > QUOTED_LINE_CHARACTERS ? `${line.slice(0, QUOTED_LINE_CHARACTERS)}…` : line;
