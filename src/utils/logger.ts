@@ -27,31 +27,6 @@ type EmittingLevel = Exclude<LogLevel, 'silent'>;
 
 const SEVERITY: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: Infinity };
 
-export function createLogger(options: LoggerOptions): Logger {
-  const write = options.write ?? writeToStandardError;
-  const now = options.now ?? (() => new Date());
-  const threshold = SEVERITY[options.level];
-
-  const build = (inherited: LogFields): Logger => {
-    const log = (level: EmittingLevel, event: string, fields?: LogFields): void => {
-      if (SEVERITY[level] < threshold) return;
-      try {
-        write(formatLine(level, now(), event, inherited, fields));
-      } catch {
-        // A broken sink must not take a request down with it; there is nowhere left to report to.
-      }
-    };
-    return {
-      debug: (event, fields) => log('debug', event, fields),
-      info: (event, fields) => log('info', event, fields),
-      warn: (event, fields) => log('warn', event, fields),
-      error: (event, fields) => log('error', event, fields),
-      child: (fields) => build({ ...inherited, ...fields }),
-    };
-  };
-  return build({});
-}
-
 const ignore = (): void => {};
 
 export const silentLogger: Logger = {
@@ -62,12 +37,52 @@ export const silentLogger: Logger = {
   child: () => silentLogger,
 };
 
+const NO_FIELDS: LogFields = Object.freeze({});
+
+/**
+ * Logging that is off costs a call to an empty function: a level below the threshold gets
+ * `ignore` itself, so no record is built and no clock is read, and a logger with every level off
+ * is `silentLogger`, whose children are itself. A child costs one small object; its fields are
+ * merged with its parent's only when it first writes a line.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const write = options.write ?? writeToStandardError;
+  const now = options.now ?? (() => new Date());
+  const threshold = SEVERITY[options.level];
+  if (threshold === Infinity) return silentLogger;
+
+  const build = (parent: (() => LogFields) | undefined, own: LogFields): Logger => {
+    let merged: LogFields | undefined;
+    const inherited = (): LogFields => (merged ??= parent === undefined ? own : { ...parent(), ...own });
+    const at = (level: EmittingLevel): ((event: string, fields?: LogFields) => void) => {
+      if (SEVERITY[level] < threshold) return ignore;
+      return (event, fields) => {
+        try {
+          write(formatLine(level, now(), event, inherited(), fields));
+        } catch {
+          // A broken sink must not take a request down with it; there is nowhere left to report to.
+        }
+      };
+    };
+    return {
+      debug: at('debug'),
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
+      child: (fields) => build(inherited, fields),
+    };
+  };
+  return build(undefined, NO_FIELDS);
+}
+
 function writeToStandardError(line: string): void {
   process.stderr.write(line + '\n');
 }
 
 function formatLine(level: EmittingLevel, time: Date, event: string, inherited: LogFields, fields: LogFields | undefined): string {
   const timeText = safeIsoString(time);
+  const fast = formatFlatLine(level, timeText, event, inherited, fields);
+  if (fast !== undefined) return fast;
   const record: LogFields = { level, time: timeText, event, ...inherited, ...fields };
   // Fields cannot overwrite the three keys every reader relies on; assigning keeps them first.
   record.level = level;
@@ -79,6 +94,27 @@ function formatLine(level: EmittingLevel, time: Date, event: string, inherited: 
     // Only a throwing toJSON or getter gets here; keep the event rather than lose the line.
     return JSON.stringify({ level, time: timeText, event, log_error: `fields could not be serialised: ${messageOf(error)}` });
   }
+}
+
+/**
+ * The common line, whose fields are all strings, numbers, booleans or null (a request's line):
+ * one plain JSON.stringify, with no replacer to call per value. The same text as the general path;
+ * anything it cannot vouch for (an object, a key among level/time/event, an integer-like key,
+ * which JSON would order first) returns undefined and goes the general way.
+ */
+function formatFlatLine(level: EmittingLevel, timeText: string, event: string, inherited: LogFields, fields: LogFields | undefined): string | undefined {
+  const merged = fields === undefined ? inherited : inherited === NO_FIELDS ? fields : { ...inherited, ...fields };
+  for (const key in merged) {
+    if (key === 'level' || key === 'time' || key === 'event') return undefined;
+    const first = key.charCodeAt(0);
+    if (first >= 0x30 && first <= 0x39) return undefined;
+    const value = merged[key];
+    const type = typeof value;
+    if (value !== null && type !== 'string' && type !== 'number' && type !== 'boolean' && type !== 'undefined') return undefined;
+  }
+  const head = `{"level":"${level}","time":${JSON.stringify(timeText)},"event":${JSON.stringify(event)}`;
+  const rest = JSON.stringify(merged);
+  return rest.length === 2 ? `${head}}` : `${head},${rest.slice(1)}`;
 }
 
 function safeIsoString(time: Date): string {
