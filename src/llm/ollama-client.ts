@@ -5,10 +5,13 @@
  * which is what makes Ollama stop generating.
  */
 import { aggregateChat, aggregateGenerate } from './aggregate.js';
+import { createFetchTransport } from './fetch-transport.js';
+import { createHttpTransport } from './http-transport.js';
 import { createIdleTimeout, type IdleTimeout } from './idle-timeout.js';
-import { readOllamaStream } from './ndjson.js';
+import { incompleteStream, toOllamaChunk } from './ndjson.js';
 import { spreadOverTurns } from '../utils/spread-over-turns.js';
 import { classifyUpstreamFailure, upstreamErrorFromBody } from './upstream-errors.js';
+import type { UpstreamResponse, UpstreamTransport } from './upstream-transport.js';
 import { UpstreamProtocolError, type RlmError } from '../utils/errors.js';
 import type {
   OllamaChatRequest,
@@ -28,7 +31,10 @@ export interface OllamaClientOptions {
   baseUrl: string;
   /** Longest silence from Ollama (before headers or between chunks) before UpstreamTimeoutError. */
   timeoutMs: number;
+  /** Reach Ollama through this fetch instead of node:http (tests, embedders). */
   fetch?: typeof fetch;
+  /** Or through this transport; the default is node:http with one keep-alive Agent. */
+  transport?: UpstreamTransport;
 }
 
 export interface OllamaClient {
@@ -44,7 +50,7 @@ export interface OllamaClient {
 }
 
 interface OpenExchange {
-  response: Response;
+  response: UpstreamResponse;
   idle: IdleTimeout;
   /** Classifies a failure of this exchange (client gone, backend silent, unreachable, protocol). */
   fail(error: unknown): RlmError;
@@ -53,53 +59,71 @@ interface OpenExchange {
 }
 
 /**
- * The signal fetch is given: it aborts at once when the backend goes silent, and on a later turn
- * of the event loop, a few per turn, when the caller leaves. Cancelling a fetch (socket destroyed,
- * body errored, generators unwound) costs about half a millisecond; a thousand clients leaving
- * together paid it in one turn and held the loop for half a second. The caller, gone, waits for
- * nothing, and the classification reads the caller's own signal, not this one.
+ * The signal the transport is given, and the deadline: it aborts at once when the backend goes
+ * silent, and on a later turn of the event loop, a few per turn, when the caller leaves.
+ * Cancelling a request (socket destroyed, body errored, generators unwound) costs up to half a
+ * millisecond; a thousand clients leaving together paid it in one turn and held the loop for half
+ * a second. The caller, gone, waits for nothing, and the classification reads the caller's own
+ * signal and the deadline, not this signal.
  */
-function upstreamSignal(caller: AbortSignal | undefined, idle: AbortSignal): { signal: AbortSignal; release(): void } {
-  if (caller === undefined) return { signal: idle, release: () => undefined };
+function exchangeSignal(caller: AbortSignal | undefined, timeoutMs: number): { signal: AbortSignal; idle: IdleTimeout; release(): void } {
   const controller = new AbortController();
+  const idle = createIdleTimeout(timeoutMs, () => controller.abort(new Error('Ollama went silent')));
+  if (caller === undefined) return { signal: controller.signal, idle, release: () => idle.clear() };
   if (caller.aborted) controller.abort(caller.reason);
   const onCaller = (): void => spreadOverTurns(() => controller.abort(caller.reason));
-  const onIdle = (): void => controller.abort(idle.reason);
   caller.addEventListener('abort', onCaller, { once: true });
-  idle.addEventListener('abort', onIdle, { once: true });
   return {
     signal: controller.signal,
+    idle,
     release: () => {
+      idle.clear();
       caller.removeEventListener('abort', onCaller);
-      idle.removeEventListener('abort', onIdle);
     },
   };
 }
 
+/** The whole body; the connection is kept when it was read to its end, and closed when reading failed. */
+async function readWhole(response: UpstreamResponse): Promise<string> {
+  let complete = false;
+  try {
+    const text = await response.text();
+    complete = true;
+    return text;
+  } finally {
+    response.release(complete);
+  }
+}
+
 export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const fetchImpl = options.fetch ?? fetch;
+  const transport = options.transport ?? (options.fetch ? createFetchTransport(options.fetch) : createHttpTransport());
   const { timeoutMs } = options;
 
   /** Sends one request and checks its status; the caller reads the body while the deadline still watches. */
-  async function open(path: string, body: object | undefined, signal: AbortSignal | undefined): Promise<OpenExchange> {
-    const idle = createIdleTimeout(timeoutMs, () => new Error('Ollama went silent'));
-    const context = { baseUrl, timeoutMs, callerSignal: signal, idleSignal: idle.signal };
-    const fail = (error: unknown): RlmError => classifyUpstreamFailure(error, context);
-    const upstream = upstreamSignal(signal, idle.signal);
-    const finish = (): void => {
-      idle.clear();
-      upstream.release();
+  async function open(path: string, body: object | undefined, idempotent: boolean, signal: AbortSignal | undefined): Promise<OpenExchange> {
+    const upstream = exchangeSignal(signal, timeoutMs);
+    const { idle } = upstream;
+    const context = {
+      baseUrl,
+      timeoutMs,
+      callerSignal: signal,
+      get idleExpired() {
+        return idle.expired;
+      },
     };
-    const init: RequestInit = { method: body === undefined ? 'GET' : 'POST', signal: upstream.signal };
-    if (body !== undefined) {
-      init.body = JSON.stringify(body);
-      init.headers = { 'content-type': 'application/json' };
-    }
+    const fail = (error: unknown): RlmError => classifyUpstreamFailure(error, context);
+    const finish = upstream.release;
     try {
-      const response = await fetchImpl(`${baseUrl}${path}`, init);
+      const response = await transport.send({
+        method: body === undefined ? 'GET' : 'POST',
+        url: `${baseUrl}${path}`,
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        idempotent,
+        signal: upstream.signal,
+      });
       idle.touch();
-      if (!response.ok) throw upstreamErrorFromBody(response.status, await response.text());
+      if (response.status < 200 || response.status > 299) throw upstreamErrorFromBody(response.status, await readWhole(response));
       return { response, idle, fail, finish };
     } catch (error) {
       finish();
@@ -108,9 +132,9 @@ export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
   }
 
   async function json<T>(path: string, body: object | undefined, signal?: AbortSignal): Promise<T> {
-    const { response, fail, finish } = await open(path, body, signal);
+    const { response, fail, finish } = await open(path, body, true, signal);
     try {
-      const text = await response.text();
+      const text = await readWhole(response);
       try {
         return JSON.parse(text) as T;
       } catch (error) {
@@ -124,21 +148,33 @@ export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
   }
 
   async function* stream<T extends { done: boolean }>(path: string, body: object, signal?: AbortSignal): AsyncGenerator<T> {
-    const { response, idle, fail, finish } = await open(path, { ...body, stream: true }, signal);
+    const { response, idle, fail, finish } = await open(path, { ...body, stream: true }, false, signal);
+    // Whether the done chunk was read: the answer is complete and its connection can be kept.
+    let complete = false;
     try {
-      if (response.body === null) throw new UpstreamProtocolError(`Ollama answered ${path} with no body.`);
-      // Leaving this loop early (the consumer stopped) returns the reader's generator, whose finally
-      // cancels the body: the socket closes and Ollama stops generating.
-      for await (const chunk of readOllamaStream<T>(response.body)) {
-        // Lines already buffered would still be read after a cancel; the caller asked to stop.
-        if (signal?.aborted) throw signal.reason;
-        idle.touch();
-        yield chunk;
+      // Leaving this loop early (the consumer stopped) ends in the finally below, which releases
+      // the answer unread: the socket closes and Ollama stops generating.
+      for await (const batch of response.batches()) {
+        for (const value of batch) {
+          // Lines already read would still be handed out after a cancel; the caller asked to stop.
+          if (signal?.aborted) throw signal.reason;
+          const chunk = toOllamaChunk<T>(value);
+          idle.touch();
+          if (chunk.done === true) {
+            // The last chunk; anything after it is not read.
+            complete = true;
+            yield chunk;
+            return;
+          }
+          yield chunk;
+        }
       }
+      throw incompleteStream();
     } catch (error) {
       throw fail(error);
     } finally {
       finish();
+      response.release(complete);
     }
   }
 

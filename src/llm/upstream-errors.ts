@@ -1,5 +1,6 @@
 /**
- * Turns what fetch throws, and what Ollama answers with a non-2xx status, into the project's typed
+ * Turns what the transport throws (node:http's socket errors, or an injected fetch's), and what
+ * Ollama answers with a non-2xx status, into the project's typed
  * errors, so that every caller sees one vocabulary: unreachable, timed out, protocol broken, or
  * Ollama's own message.
  */
@@ -29,8 +30,8 @@ export interface ClassifyContext {
   timeoutMs: number;
   /** The caller's signal: aborted means the client went away. */
   callerSignal: AbortSignal | undefined;
-  /** The idle deadline's signal: aborted means the backend went silent. */
-  idleSignal: AbortSignal;
+  /** The idle deadline passed: the backend went silent. */
+  readonly idleExpired: boolean;
 }
 
 export function classifyUpstreamFailure(error: unknown, context: ClassifyContext): RlmError {
@@ -38,16 +39,16 @@ export function classifyUpstreamFailure(error: unknown, context: ClassifyContext
     const reason: unknown = context.callerSignal.reason;
     return reason instanceof RlmError ? reason : new ClientAbortedError();
   }
-  if (context.idleSignal.aborted) return new UpstreamTimeoutError(context.baseUrl, context.timeoutMs);
+  if (context.idleExpired) return new UpstreamTimeoutError(context.baseUrl, context.timeoutMs);
   if (error instanceof RlmError) return error;
   const code = errorCode(error);
   if (code !== undefined && UNREACHABLE_CODES.has(code)) return new UpstreamUnreachableError(context.baseUrl, error);
   if (code !== undefined && TIMEOUT_CODES.has(code)) return new UpstreamTimeoutError(context.baseUrl, context.timeoutMs);
   const detail = describe(error);
-  if (/\bbad port\b/.test(detail)) {
-    // fetch refuses ports browsers block (6000, 6665…); nothing was even tried.
+  if (code === 'ERR_BLOCKED_PORT' || /\bbad port\b/.test(detail)) {
+    // The Fetch standard's blocked ports (6000, 6665…, see blocked-ports.ts); nothing was even tried.
     return new RlmError(
-      `Cannot connect to Ollama at ${context.baseUrl}: Node's fetch refuses that port as unsafe. Run Ollama on another port, such as its default 11434, and set OLLAMA_HOST to match.`,
+      `Cannot connect to Ollama at ${context.baseUrl}: rlm refuses that port as unsafe, as browsers and Node's fetch do. Run Ollama on another port, such as its default 11434, and set OLLAMA_HOST to match.`,
       { status: 502, type: 'api_error', code: 'upstream_port_blocked', cause: error },
     );
   }
@@ -69,7 +70,7 @@ export function upstreamErrorFromBody(status: number, bodyText: string): Upstrea
   return new UpstreamError(status >= 500 ? `Ollama failed (HTTP ${status}): ${message}` : message, status);
 }
 
-/** fetch wraps socket errors as `TypeError('fetch failed', {cause})`; the code sits on the cause. */
+/** node:http puts the code on the error; fetch wraps it as `TypeError('fetch failed', {cause})`, on the cause. */
 function errorCode(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current !== undefined && depth < 4; depth++) {
     if (typeof current !== 'object' || current === null) return undefined;

@@ -1,0 +1,48 @@
+/**
+ * The upstream transport over a fetch function, for an injected fetch (tests, embedders): the
+ * request goes out with the signal, the body is read as a web stream. node:http is the default
+ * (`http-transport.ts`); this keeps the `fetch` option of the client working as it did.
+ */
+import { readNdjsonLines } from './ndjson.js';
+import { UpstreamProtocolError } from '../utils/errors.js';
+import { spreadOverTurns } from '../utils/spread-over-turns.js';
+import type { UpstreamTransport } from './upstream-transport.js';
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+export function createFetchTransport(fetchImpl: typeof fetch): UpstreamTransport {
+  return {
+    async send({ method, url, body, signal }) {
+      const init: RequestInit = { method, signal };
+      if (body !== undefined) {
+        init.body = body;
+        init.headers = JSON_HEADERS;
+      }
+      const response = await fetchImpl(url, init);
+      let consumed = false;
+      return {
+        status: response.status,
+        text: () => {
+          consumed = true;
+          return response.text();
+        },
+        batches: (options) => {
+          if (response.body === null) throw new UpstreamProtocolError(`Ollama answered ${new URL(url).pathname} with no body.`);
+          consumed = true;
+          // The reader cancels the body itself when reading stops, a few cancels per turn.
+          return singles(readNdjsonLines(response.body, options));
+        },
+        release: () => {
+          if (consumed || response.body === null) return;
+          const { body: unread } = response;
+          spreadOverTurns(() => void unread.cancel().catch(() => {}));
+        },
+      };
+    },
+  };
+}
+
+/** One value per batch: this path is for tests and embedders, not for speed. */
+async function* singles(values: AsyncIterable<unknown>): AsyncGenerator<unknown[]> {
+  for await (const value of values) yield [value];
+}

@@ -1,0 +1,42 @@
+/**
+ * How the Ollama client reaches Ollama: one request, its status, and its body read whole or as
+ * NDJSON values. Two implementations: `http-transport.ts` (node:http with one keep-alive Agent,
+ * the default) and `fetch-transport.ts` (an injected fetch, for tests and embedders). The client
+ * above them owns the deadline, the caller's signal and the error vocabulary.
+ */
+import type { NdjsonOptions } from './ndjson-splitter.js';
+
+export interface UpstreamRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  /** JSON text; sent with `content-type: application/json`. */
+  body?: string;
+  /**
+   * Whether sending the request twice is harmless (tags, version, show, embed). Only such a
+   * request is retried, once, when a kept-alive socket turns out to have been closed by the server.
+   */
+  idempotent: boolean;
+  /** Aborting it ends the exchange at once, before or after the headers: the socket is destroyed. */
+  signal: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  readonly status: number;
+  /** The whole body, decoded as UTF-8. */
+  text(): Promise<string>;
+  /**
+   * The body as NDJSON values, in batches (the lines that arrived together), read as they are
+   * asked for: one await per batch rather than per line. At most once per response.
+   */
+  batches(options?: NdjsonOptions): AsyncGenerator<unknown[]>;
+  /**
+   * The exchange is over. `complete`: everything meaningful was read, so the connection may be
+   * kept for the next request; otherwise it is closed, which is what makes Ollama stop generating.
+   */
+  release(complete: boolean): void;
+}
+
+export interface UpstreamTransport {
+  /** Resolves with the response once its headers are in; rejects with what the connection threw. */
+  send(request: UpstreamRequest): Promise<UpstreamResponse>;
+}
