@@ -25,6 +25,7 @@ import { errorCode, syncDirectory, writeAll } from '../utils/durable-file.js';
 import { makePrivateDirectory, PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE } from '../utils/private-files.js';
 import { checkIndexName, isIndexName } from './index-names.js';
 import { CHUNKS_FILE, FORMAT_VERSION, MANIFEST_FILE, parseChunks, parseManifest, VECTORS_FILE } from './index-format.js';
+import { allocateVectors } from './vector-memory.js';
 
 const ASIDE_SUFFIX = '.old';
 const TEMP_MARKER = '.tmp-';
@@ -234,15 +235,16 @@ async function readOpened(handles: IndexHandles, name: string, directory: string
         `dimensions need ${valueCount * 4}.`,
     );
   }
-  // Reading straight into a Float32Array's bytes gives an aligned array with no copy.
-  const vectors = new Float32Array(valueCount);
-  const bytes = new Uint8Array(vectors.buffer);
+  // Reading straight into the search's own storage (WebAssembly memory where SIMD runs) gives an
+  // aligned array that no query has to copy.
+  const vectors = allocateVectors(manifest.chunkCount, manifest.dimensions);
+  const bytes = new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength);
   for (let offset = 0; offset < bytes.length; ) {
     const { bytesRead } = await handles.vectors.read(bytes, offset, bytes.length - offset, offset);
     if (bytesRead === 0) throw new Error(`Index "${name}": ${VECTORS_FILE} ended early while being read.`);
     offset += bytesRead;
   }
-  if (!IS_LITTLE_ENDIAN) Buffer.from(vectors.buffer).swap32();
+  if (!IS_LITTLE_ENDIAN) Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).swap32();
   const chunks = parseChunks(await handles.chunks.readFile(), name);
   if (chunks.length !== manifest.chunkCount) {
     throw new Error(`Index "${name}": ${CHUNKS_FILE} has ${chunks.length} chunks but the manifest says ${manifest.chunkCount}.`);

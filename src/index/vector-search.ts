@@ -1,10 +1,23 @@
 /**
  * Exact cosine search over an index's vectors: every row is scored, nothing is approximated. At the
  * sizes a local code index reaches (up to a few hundred thousand chunks) one pass over the vectors
- * takes tens of milliseconds, which an approximate structure would not repay in build time,
- * memory and lost recall.
+ * takes milliseconds to tens of milliseconds, which an approximate structure would not repay in
+ * build time, memory and lost recall.
+ *
+ * Two kernels return the same rows with the same scores. Vectors from allocateVectors (every loaded
+ * index) are scored in float32 by WebAssembly SIMD at about the speed the memory delivers them, and
+ * the few rows that could reach the top k within the float32 error are rescored in double precision
+ * (top-k.ts). Other vectors, or a runtime without SIMD, use the JavaScript kernel below, which
+ * scores every row in double precision.
  */
 import type { LoadedIndex, SearchHit } from '../types/retrieval.js';
+import { scoreErrorScale } from './simd-kernel.js';
+import { BoundedHeap, exactTopK } from './top-k.js';
+import type { ScoredRow } from './top-k.js';
+import { vectorMemoryOf } from './vector-memory.js';
+import type { VectorMemory } from './vector-memory.js';
+
+export type { ScoredRow } from './top-k.js';
 
 export interface SearchOptions {
   k: number;
@@ -12,12 +25,7 @@ export interface SearchOptions {
   pathPrefix?: string;
 }
 
-export interface ScoredRow {
-  row: number;
-  score: number;
-}
-
-/** Rows scored together by scoreBlock. */
+/** Rows scored together by the JavaScript kernel's scoreBlock. */
 const BLOCK_ROWS = 8;
 
 /** L2-normalises into a new Float32Array; a zero vector stays zero. */
@@ -40,9 +48,7 @@ export function normalizeVector(vector: ArrayLike<number>): Float32Array {
  * ordered by lower row. A k larger than the number of rows returns every accepted row. Rows whose
  * score is NaN (a vector holding NaN) are never returned.
  *
- * Rows are scored BLOCK_ROWS at a time (see scoreBlock), and each score is offered to a bounded
- * min-heap whose root is the current k-th best: a row touches the heap only when it beats that
- * root, so the search is O(n·d + n log k) with no allocation per row.
+ * The scores are double-precision dot products summed in dimension order, whichever kernel runs.
  */
 export function topK(
   query: Float32Array,
@@ -63,6 +69,27 @@ export function topK(
   if (!Number.isInteger(k) || k < 0) throw new RangeError(`topK: k must be a non-negative integer, got ${k}.`);
 
   const rowCount = vectors.length / dimensions;
+  const capacity = Math.min(k, rowCount);
+  if (capacity === 0) return [];
+  const memory = vectorMemoryOf(vectors, dimensions);
+  if (memory !== undefined) return topKSimd(memory, query, vectors, capacity, accept);
+  return topKScalar(query, vectors, dimensions, capacity, accept);
+}
+
+/**
+ * The JavaScript kernel: every accepted row scored in double precision, BLOCK_ROWS at a time (see
+ * scoreBlock), each score offered to a bounded min-heap whose root is the current k-th best. A row
+ * touches the heap only when it beats that root, so the search is O(n·d + n log k) with no
+ * allocation per row.
+ */
+export function topKScalar(
+  query: Float32Array,
+  vectors: Float32Array,
+  dimensions: number,
+  k: number,
+  accept?: (row: number) => boolean,
+): ScoredRow[] {
+  const rowCount = vectors.length / dimensions;
   const heap = new BoundedHeap(Math.min(k, rowCount));
   if (heap.capacity === 0) return [];
   // The accepted rows waiting to be scored together; they need not be adjacent.
@@ -82,6 +109,39 @@ export function topK(
     heap.offer(row, dot(query, vectors, row * dimensions, dimensions));
   }
   return heap.sorted();
+}
+
+/**
+ * The SIMD kernel over the accepted rows, run by run of adjacent rows (a path prefix usually
+ * accepts whole files, whose chunks are adjacent), then the exact selection. When k covers every
+ * accepted row, each is scored exactly anyway, so the float32 pass is skipped.
+ */
+function topKSimd(memory: VectorMemory, query: Float32Array, vectors: Float32Array, k: number, accept?: (row: number) => boolean): ScoredRow[] {
+  const { dimensions, rowCount } = memory;
+  const runs = acceptedRuns(rowCount, accept);
+  let accepted = 0;
+  for (let run = 0; run < runs.length; run += 2) accepted += runs[run + 1]! - runs[run]!;
+  const exactScore = (row: number): number => dot(query, vectors, row * dimensions, dimensions);
+  if (k >= accepted) {
+    const heap = new BoundedHeap(accepted);
+    for (let run = 0; run < runs.length; run += 2) for (let row = runs[run]!; row < runs[run + 1]!; row++) heap.offer(row, exactScore(row));
+    return heap.sorted();
+  }
+  memory.setQuery(query);
+  for (let run = 0; run < runs.length; run += 2) memory.score(runs[run]!, runs[run + 1]!);
+  return exactTopK(runs, memory.scores, memory.bounds, scoreErrorScale(dimensions), k, exactScore).rows;
+}
+
+/** The accepted rows as flat [start, end) pairs. */
+function acceptedRuns(rowCount: number, accept?: (row: number) => boolean): number[] {
+  if (accept === undefined) return [0, rowCount];
+  const runs: number[] = [];
+  for (let row = 0; row < rowCount; row++) {
+    if (!accept(row)) continue;
+    if (runs.length > 0 && runs[runs.length - 1] === row) runs[runs.length - 1] = row + 1;
+    else runs.push(row, row + 1);
+  }
+  return runs;
 }
 
 /** Searches a loaded index: normalises the query, applies the path filter, and maps rows to hits. */
@@ -153,87 +213,4 @@ function dot(query: Float32Array, vectors: Float32Array, base: number, dimension
   let sum = 0;
   for (let index = 0; index < dimensions; index++) sum += query[index]! * vectors[base + index]!;
   return sum;
-}
-
-/**
- * The best `capacity` (row, score) pairs offered so far: a min-heap in two typed arrays whose root
- * is the worst entry held (the lowest score, and of equal scores the highest row).
- */
-class BoundedHeap {
-  readonly capacity: number;
-  private readonly scores: Float64Array;
-  private readonly rows: Int32Array;
-  private size = 0;
-  /** The root's score once the heap is full; until then every (non-NaN) score gets in. */
-  private threshold = Number.NEGATIVE_INFINITY;
-
-  constructor(capacity: number) {
-    this.capacity = capacity;
-    this.scores = new Float64Array(capacity);
-    this.rows = new Int32Array(capacity);
-  }
-
-  /** Rows must be offered in increasing order: a later row with an equal score then loses the tie. */
-  offer(row: number, score: number): void {
-    if (this.size === this.capacity) {
-      // Strictly greater (and false for NaN), so equal scores keep the lower row.
-      if (!(score > this.threshold)) return;
-      this.scores[0] = score;
-      this.rows[0] = row;
-      this.siftDown();
-      this.threshold = this.scores[0]!;
-      return;
-    }
-    if (Number.isNaN(score)) return; // NaN would break the heap's ordering.
-    this.scores[this.size] = score;
-    this.rows[this.size] = row;
-    this.siftUp(this.size);
-    this.size++;
-    if (this.size === this.capacity) this.threshold = this.scores[0]!;
-  }
-
-  /** Best first; equal scores by lower row. */
-  sorted(): ScoredRow[] {
-    const results: ScoredRow[] = [];
-    for (let slot = 0; slot < this.size; slot++) results.push({ row: this.rows[slot]!, score: this.scores[slot]! });
-    return results.sort((first, second) => second.score - first.score || first.row - second.row);
-  }
-
-  private isWorse(first: number, second: number): boolean {
-    const firstScore = this.scores[first]!;
-    const secondScore = this.scores[second]!;
-    return firstScore < secondScore || (firstScore === secondScore && this.rows[first]! > this.rows[second]!);
-  }
-
-  private swap(first: number, second: number): void {
-    const score = this.scores[first]!;
-    this.scores[first] = this.scores[second]!;
-    this.scores[second] = score;
-    const row = this.rows[first]!;
-    this.rows[first] = this.rows[second]!;
-    this.rows[second] = row;
-  }
-
-  private siftUp(start: number): void {
-    let child = start;
-    while (child > 0) {
-      const parent = (child - 1) >> 1;
-      if (!this.isWorse(child, parent)) return;
-      this.swap(child, parent);
-      child = parent;
-    }
-  }
-
-  private siftDown(): void {
-    let parent = 0;
-    for (;;) {
-      const left = 2 * parent + 1;
-      if (left >= this.size) return;
-      const right = left + 1;
-      const worstChild = right < this.size && this.isWorse(right, left) ? right : left;
-      if (!this.isWorse(worstChild, parent)) return;
-      this.swap(worstChild, parent);
-      parent = worstChild;
-    }
-  }
 }

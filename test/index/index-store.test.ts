@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { indexDirectory, listIndexes, readIndex, writeIndex } from '../../src/index/index-store.js';
+import { searchKernel } from '../../src/index/vector-memory.js';
 import type { ChunkRecord, LoadedIndex } from '../../src/types/retrieval.js';
 
 const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -88,6 +89,14 @@ describe('writeIndex and readIndex', () => {
     index.vectors[5] = 3.4028234663852886e38;
     await writeIndex(dataDir, index);
     expectSameIndex(await readIndex(dataDir, 'repo'), index);
+  });
+
+  it('reads the vectors into the search\'s WebAssembly memory, so no query copies them', async () => {
+    const index = makeIndex('repo', 5, 30, 16);
+    await writeIndex(dataDir, index);
+    const loaded = await readIndex(dataDir, 'repo');
+    expectSameIndex(loaded, index);
+    expect(searchKernel(loaded!.vectors, 16).kernel).toBe('wasm-simd');
   });
 
   it('writes the documented layout: little-endian float32 rows and one JSON chunk per line', async () => {
