@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseChatRequest } from '../src/api/chat-request.js';
+import { crossFittedCalibration, type CalibratedFigures } from './policy-calibration.js';
 import { accuracy, auroc, brierScore, expectedCalibrationError, type Prediction, type Proportion } from '../src/eval/metrics.js';
 import { parseRlmConfig } from '../src/orchestrator/profiles/profile-config.js';
 import { createPipelineService } from '../src/orchestrator/service/pipeline-service.js';
@@ -55,6 +56,8 @@ export interface ConfigurationResult extends Configuration {
   constantBrier: number | null;
   approvalBitBrier: number | null;
   approvalBitAuroc: number | null;
+  /** The confidence after isotonic calibration, cross-fitted in two folds (policy-calibration.ts). */
+  calibrated: CalibratedFigures;
 }
 
 export interface SingleShot {
@@ -220,6 +223,7 @@ function summarize(configuration: Configuration, outcomes: readonly RunOutcome[]
     constantBrier: brierScore(outcomes.map((run) => ({ probability: baseRate, correct: run.correct }))),
     approvalBitBrier: brierScore(approvalBit),
     approvalBitAuroc: auroc(approvalBit),
+    calibrated: crossFittedCalibration(outcomes),
   };
 }
 

@@ -76,13 +76,15 @@ describe('computeConfidence', () => {
     expect(computeConfidence(thrice.attempts)).toMatchObject({ value: 0.924, checksPassed: 3 });
   });
 
-  it('a surer verdict moves the score: 4 log-odds per unit of probability above 0.75', () => {
+  it("a surer verdict moves the score by the verdict's own log-odds above 0.75's, counted up to 0.99", () => {
     const sure = runBuilder();
     judgedDraft(sure, sure.draft(), 'APPROVED', 1);
-    expect(computeConfidence(sure.attempts)).toMatchObject({ value: 0.953, verdictProbability: 1 });
+    // 2 + logit(0.99) - logit(0.75) = 5.496
+    expect(computeConfidence(sure.attempts)).toMatchObject({ value: 0.996, verdictProbability: 1 });
     const unsure = runBuilder();
     judgedDraft(unsure, unsure.draft(), 'APPROVED', 0.5);
-    expect(computeConfidence(unsure.attempts).value).toBe(0.731);
+    // 2 + 0 - logit(0.75) = 0.901
+    expect(computeConfidence(unsure.attempts).value).toBe(0.711);
     const invalid = runBuilder();
     judgedDraft(invalid, invalid.draft(), 'APPROVED', 1.5);
     expect(computeConfidence(invalid.attempts)).toMatchObject({ value: 0.881, verdictProbability: null });
@@ -91,8 +93,8 @@ describe('computeConfidence', () => {
   it('rejected by the verifier: about 0.38 without logprobs, less the surer the rejection', () => {
     const run = runBuilder();
     judgedDraft(run, run.draft(), 'REJECTED', 0.9, 2);
-    // -0.5 - 4 × 0.15 + 2 × 0.25 = -0.6
-    expect(computeConfidence(run.attempts)).toMatchObject({ value: 0.354, approved: false, checksPassed: 2 });
+    // -0.5 - (logit(0.9) - logit(0.75)) + 2 × 0.25 = -ln 3
+    expect(computeConfidence(run.attempts)).toMatchObject({ value: 0.25, approved: false, checksPassed: 2 });
     const defaulted = runBuilder();
     judgedDraft(defaulted, defaulted.draft(), 'REJECTED');
     expect(computeConfidence(defaulted.attempts).value).toBe(0.378);
@@ -226,7 +228,7 @@ describe('computeConfidence', () => {
       DEFAULT_VERDICT_PROBABILITY: 0.75,
       APPROVED_LOG_ODDS: 2,
       REJECTED_LOG_ODDS: -0.5,
-      SURENESS_WEIGHT: 4,
+      MAX_VERDICT_PROBABILITY: 0.99,
       NO_VERDICT_LOG_ODDS: -2.5,
       TIER_LOG_ODDS: 0.6,
       CHECK_LOG_ODDS: 0.25,

@@ -4,6 +4,8 @@ import { APPROVED, planReply, rejected, stagedScript, stageLog } from '../suppor
 
 /** The confidence for a sum of log-odds (src/orchestrator/loop/confidence.ts), to 3 decimals. */
 const score = (logOdds: number): number => Math.round(1000 / (1 + Math.exp(-logOdds))) / 1000;
+/** How far a verdict's probability moves it: its log-odds above those of the default 0.75. */
+const sureness = (probability: number): number => Math.log(probability / (1 - probability)) - Math.log(3);
 
 const PROFILE = {
   planner: 'qwen2.5:0.5b',
@@ -47,7 +49,7 @@ describe('the pipeline through /v1/chat/completions', () => {
     expect(stageLog(target.simulator.requests)).toEqual(['plan:qwen2.5:0.5b', 'generate:llama3.2', 'verify:qwen2.5:0.5b']);
     expect(response.body.choices[0]!.message.content).toBe('Paris.');
     // The simulator gives each token logprob -0.1, so the verdict token's probability is e^-0.1.
-    const approvedBase = score(2 + 4 * (Math.exp(-0.1) - 0.75));
+    const approvedBase = score(2 + sureness(Math.exp(-0.1)));
     expect(response.body.rlm).toMatchObject({ approved: true, confidence: approvedBase, escalated: false, models: ['qwen2.5:0.5b', 'llama3.2'] });
     expect(response.headers.get('x-rlm-run-id')).toBe(response.body.rlm.run_id);
     expect(response.headers.get('x-rlm-approved')).toBe('true');
@@ -71,7 +73,7 @@ describe('the pipeline through /v1/chat/completions', () => {
     expect(revise.messages[0]!.content).toContain('It names the wrong city.');
     expect(response.body.choices[0]!.message.content).toBe('Paris.');
     expect(response.body.rlm.approved).toBe(true);
-    expect(response.body.rlm.confidence).toBe(score(2 + 4 * (Math.exp(-0.1) - 0.75))); // a revision is no penalty
+    expect(response.body.rlm.confidence).toBe(score(2 + sureness(Math.exp(-0.1)))); // a revision is no penalty
   });
 
   it('rejected past maxRevisions -> escalated to the ladder -> approved, told what the tier below got wrong', async () => {
@@ -93,7 +95,7 @@ describe('the pipeline through /v1/chat/completions', () => {
     expect(escalated.messages[0]!.content).toContain('Still wrong.');
     expect(escalated.think).toBe(false);
     expect(response.body.choices[0]!.message.content).toBe('Paris.');
-    expect(response.body.rlm).toMatchObject({ approved: true, escalated: true, confidence: score(2 + 4 * (Math.exp(-0.1) - 0.75) + 0.6) });
+    expect(response.body.rlm).toMatchObject({ approved: true, escalated: true, confidence: score(2 + sureness(Math.exp(-0.1)) + 0.6) });
   });
 
   it('ladder exhausted with "best": the best draft, flagged unapproved, with its issues', async () => {
@@ -106,7 +108,7 @@ describe('the pipeline through /v1/chat/completions', () => {
     expect(response.body.choices[0]!.message.content).toBe('Paris, probably.\n\n---\n⚠ rlm could not verify this answer. Unresolved: c.');
     expect(response.body.rlm).toMatchObject({ approved: false, issues: ['c'], unapproved_note: true });
     // Rejected at tier 1 with q = e^-0.1: -0.5 - 4 (q - 0.75) + 0.6 for the tier.
-    expect(response.body.rlm.confidence).toBe(score(-0.5 - 4 * (Math.exp(-0.1) - 0.75) + 0.6));
+    expect(response.body.rlm.confidence).toBe(score(-0.5 - sureness(Math.exp(-0.1)) + 0.6));
     expect(response.headers.get('x-rlm-approved')).toBe('false');
   });
 
@@ -128,7 +130,7 @@ describe('the pipeline through /v1/chat/completions', () => {
     target.simulator.script('qwen2.5:0.5b', stagedScript({ plan: planReply('x'), verify: { content: APPROVED, logprob: Math.log(0.5) } }));
     target.simulator.script('llama3.2', stagedScript({ generate: 'Paris.' }));
     const response = await ask(target);
-    expect(response.body.rlm.confidence).toBe(score(1)); // 2 + 4 × (0.5 - 0.75)
+    expect(response.body.rlm.confidence).toBe(score(2 + sureness(0.5)));
     const verify = target.simulator.requests.filter((request) => request.path === '/api/chat')[2]!.body as { logprobs?: boolean };
     expect(verify.logprobs).toBe(true);
   });

@@ -5,6 +5,8 @@ import { APPROVED, planReply, stagedScript, stageLog } from '../support/staged-s
 
 /** The confidence for a sum of log-odds (src/orchestrator/loop/confidence.ts), to 3 decimals. */
 const score = (logOdds: number): number => Math.round(1000 / (1 + Math.exp(-logOdds))) / 1000;
+/** How far a verdict's probability moves it: its log-odds above those of the default 0.75. */
+const sureness = (probability: number): number => Math.log(probability / (1 - probability)) - Math.log(3);
 
 const PROFILE = { planner: 'qwen2.5:0.5b', generator: 'llama3.2', verifier: 'qwen2.5:0.5b', ladder: [], maxRevisions: 1, plan: 'always' };
 const question = [{ role: 'user', content: 'What is the capital of France?' }];
@@ -60,8 +62,8 @@ describe('a verdict that contradicts itself', () => {
     const { body } = await ask(target);
     expect(body.rlm).toMatchObject({ approved: false, issues: ['Too vague.', 'No source.'] });
     // Read as a rejection whose APPROVED token had probability e^-0.1: q(REJECTED) = 1 - e^-0.1,
-    // counted as a toss-up (0.5): -0.5 - 4 × (0.5 - 0.75) = 0.5.
-    expect(body.rlm.confidence).toBe(score(0.5));
+    // counted as a toss-up (0.5).
+    expect(body.rlm.confidence).toBe(score(-0.5 - sureness(0.5)));
   });
 });
 
@@ -91,7 +93,7 @@ describe('minApprovalProbability', () => {
     target.simulator.script('llama3.2', stagedScript({ generate: 'Paris.' }));
     const { body } = await ask(target);
     expect(body.rlm).toMatchObject({ approved: false, issues: ["The reviewer approved with probability 0.5, below the profile's minApprovalProbability 0.8."] });
-    expect(body.rlm.confidence).toBe(score(0.5)); // a rejection with q(REJECTED) = 1 - 0.5: a toss-up
+    expect(body.rlm.confidence).toBe(score(-0.5 - sureness(0.5))); // a rejection with q(REJECTED) = 1 - 0.5: a toss-up
   });
 
   it('an approval without a probability fails closed while the knob is set', async () => {

@@ -15,8 +15,9 @@
  *                the model wrote as APPROVED (output.data.statedVerdict) the probability recorded is
  *                the APPROVED token's, so q = 1 - it; q is at least 0.5 (a greedy verdict is the
  *                likelier of two tokens, so less is a reading, not the verifier's doubt)
- *   verdictLogOdds = approved            -> APPROVED_LOG_ODDS + SURENESS_WEIGHT (q - 0.75)   (2.0, 4)
- *                    verdict REJECTED    -> REJECTED_LOG_ODDS - SURENESS_WEIGHT (q - 0.75)   (-0.5)
+ *   sureness       = logit(min(q, 0.99)) - logit(0.75)  (the verdict's own log-odds, above the default)
+ *   verdictLogOdds = approved            -> APPROVED_LOG_ODDS + sureness     (2.0)
+ *                    verdict REJECTED    -> REJECTED_LOG_ODDS - sureness     (-0.5)
  *                    no verdict at all   -> NO_VERDICT_LOG_ODDS                              (-2.5)
  *   tierLogOdds    = TIER_LOG_ODDS × answer.tier      (0.6: a larger model's answer is likelier right)
  *   checkLogOdds   = CHECK_LOG_ODDS × min(2, checks passed, not counting empty_answer)   (0.25)
@@ -38,8 +39,8 @@ export const CONFIDENCE_CONSTANTS = Object.freeze({
   DEFAULT_VERDICT_PROBABILITY: 0.75,
   APPROVED_LOG_ODDS: 2.0,
   REJECTED_LOG_ODDS: -0.5,
-  /** How much a surer verdict (q above 0.75) moves the score, in log-odds per unit of q. */
-  SURENESS_WEIGHT: 4,
+  /** q above this is counted as this: a token probability of 0.9999 says no more than 0.99. */
+  MAX_VERDICT_PROBABILITY: 0.99,
   /** No verifier verdict: a deterministic check failed, so no model judged the answer. */
   NO_VERDICT_LOG_ODDS: -2.5,
   TIER_LOG_ODDS: 0.6,
@@ -101,7 +102,7 @@ export function computeConfidence(attempts: readonly AttemptRecord[]): Confidenc
   // The verdict a model decodes greedily is the likelier of two tokens, so q below 0.5 only comes
   // from a verdict read otherwise than written; it is counted as a toss-up, never as evidence.
   const q = Math.max(0.5, probability ?? constants.DEFAULT_VERDICT_PROBABILITY);
-  const sureness = constants.SURENESS_WEIGHT * (q - constants.DEFAULT_VERDICT_PROBABILITY);
+  const sureness = logit(Math.min(q, constants.MAX_VERDICT_PROBABILITY)) - logit(constants.DEFAULT_VERDICT_PROBABILITY);
   let logOdds: number = constants.NO_VERDICT_LOG_ODDS;
   if (approved) logOdds = constants.APPROVED_LOG_ODDS + sureness;
   else if (verdict?.verdict === 'REJECTED') logOdds = constants.REJECTED_LOG_ODDS - sureness;
@@ -115,6 +116,10 @@ export function computeConfidence(attempts: readonly AttemptRecord[]): Confidenc
   const scale = 10 ** constants.DECIMALS;
   const value = Math.round(logistic(logOdds) * scale) / scale;
   return { value, approved, answerAttemptId: answer.attemptId, logOdds, verdictProbability: probability, checksPassed, tier: answer.tier, agreement, revisions, escalations };
+}
+
+function logit(probability: number): number {
+  return Math.log(probability / (1 - probability));
 }
 
 function logistic(logOdds: number): number {
