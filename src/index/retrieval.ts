@@ -11,6 +11,8 @@ import type { EmbeddingCache } from './embedding-cache.js';
 import { explainEmbedFailure } from './build.js';
 import { checkIndexName, IndexNotChosenError, IndexNotFoundError } from './index-names.js';
 import { indexDirectory, listIndexes, readIndex } from './index-store.js';
+import { searchKernel } from './vector-memory.js';
+import type { SearchKernel } from './vector-memory.js';
 import { searchIndex } from './vector-search.js';
 
 export interface RetrievalQuery {
@@ -21,8 +23,15 @@ export interface RetrievalQuery {
   pathPrefix?: string;
 }
 
+export interface RetrievalResult {
+  manifest: IndexManifest;
+  hits: SearchHit[];
+  /** Which kernel scored the vectors and why, for a log or debug field: the fallback says what it lacks. */
+  kernel: SearchKernel;
+}
+
 export interface Retrieval {
-  search(query: RetrievalQuery, signal?: AbortSignal): Promise<{ manifest: IndexManifest; hits: SearchHit[] }>;
+  search(query: RetrievalQuery, signal?: AbortSignal): Promise<RetrievalResult>;
 }
 
 export function createRetrieval(options: { dataDir: string; ollama: OllamaClient; embeddingCache?: EmbeddingCache }): Retrieval {
@@ -69,7 +78,7 @@ export function createRetrieval(options: { dataDir: string; ollama: OllamaClient
         options.embeddingCache?.set(model, undefined, query.query, vector);
       }
       const hits = searchIndex(index, vector, { k: query.k, ...(query.pathPrefix ? { pathPrefix: query.pathPrefix } : {}) });
-      return { manifest: index.manifest, hits };
+      return { manifest: index.manifest, hits, kernel: searchKernel(index.vectors, index.manifest.dimensions) };
     },
   };
 }

@@ -105,7 +105,9 @@ describe('searching an index', () => {
   it('finds the chunk that shares the query words, with path, lines and score; filters by path prefix', async () => {
     await build();
     const retrieval = createRetrieval({ dataDir, ollama });
-    const { hits } = await retrieval.search({ query: 'which port does Ollama listen on', index: 'project', k: 2 });
+    const { hits, kernel } = await retrieval.search({ query: 'which port does Ollama listen on', index: 'project', k: 2 });
+    // The loaded index's vectors are in WebAssembly memory; the result says which kernel ran.
+    expect(kernel).toEqual({ kernel: 'wasm-simd', reason: 'WebAssembly SIMD' });
     expect(hits[0]).toMatchObject({ path: 'notes.txt', startLine: 1, endLine: 1, text: 'Ollama listens on port 11434 by default.' });
     expect(hits[0]!.score).toBeGreaterThan(hits[1]!.score);
     const docsOnly = await retrieval.search({ query: 'which port does Ollama listen on', index: 'project', k: 5, pathPrefix: 'docs/' });
