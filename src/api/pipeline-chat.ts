@@ -134,6 +134,9 @@ export function rlmObject(summary: RunSummary, marking: 'note' | 'bare' | null):
     run_id: summary.runId,
     approved: summary.approved,
     confidence: summary.confidence,
+    // Which calibration produced the number (rlm eval --calibrate), or null: the raw score as it is.
+    confidence_raw: summary.rawConfidence,
+    confidence_calibration: summary.calibration === null ? null : { fitted_at: summary.calibration.fittedAt, answers: summary.calibration.answers, task_hash: summary.calibration.taskHash, models: summary.calibration.models },
     attempts: summary.attempts,
     escalated: summary.escalated,
     models: summary.models,

@@ -2,6 +2,7 @@
 import { createEmbeddingCache } from '../index/embedding-cache.js';
 import { createRetrieval } from '../index/retrieval.js';
 import { createModelCatalog } from '../llm/model-catalog.js';
+import { createCalibrationLookup } from '../eval/calibration-store.js';
 import { createBackendStatus } from '../llm/backend-status.js';
 import { createOllamaClient } from '../llm/ollama-client.js';
 import { createPipelineService } from '../orchestrator/service/pipeline-service.js';
@@ -53,8 +54,23 @@ export async function createApp(config: ServerConfig, overrides: AppOverrides = 
   ]);
   const embeddingCache = createEmbeddingCache(config.embeddingCacheEntries);
   const retrieval = createRetrieval({ dataDir: config.dataDir, ollama, embeddingCache });
-  const pipeline = createPipelineService({ fileConfig, dataDir: config.dataDir, ollama, models, prompts, retrieval, logger, numCtx: config.numCtx, now, newId });
-  return { config, ollama, backend, models, pipeline, embeddingCache, retrieval, logger, now, newId, version: VERSION, startedAt: now() };
+  // `rlm eval --calibrate` writes them; each run's confidence goes through its profile's.
+  const calibrations = createCalibrationLookup({ dataDir: config.dataDir, onError: (message) => logger.warn('calibration_unreadable', { message }) });
+  await calibrations.refresh();
+  const pipeline = createPipelineService({
+    fileConfig,
+    dataDir: config.dataDir,
+    ollama,
+    models,
+    prompts,
+    retrieval,
+    logger,
+    numCtx: config.numCtx,
+    now,
+    newId,
+    calibrate: calibrations.calibrate,
+  });
+  return { config, ollama, backend, models, calibrations, pipeline, embeddingCache, retrieval, logger, now, newId, version: VERSION, startedAt: now() };
 }
 
 /** Creates and starts a server; resolves once it listens. */

@@ -1,5 +1,6 @@
 /** What every handler is given: the app's dependencies and this request's own state. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CalibrationLookup } from '../eval/calibration-store.js';
 import type { BackendStatusProbe } from '../llm/backend-status.js';
 import type { ModelCatalog } from '../llm/model-catalog.js';
 import type { EmbeddingCache } from '../index/embedding-cache.js';
@@ -16,6 +17,8 @@ export interface AppDeps {
   /** Ollama's reachability for /health, probed once for every caller (stale-while-revalidate). */
   backend: BackendStatusProbe;
   models: ModelCatalog;
+  /** Stored confidence calibrations (`rlm eval --calibrate`), re-read when they change. */
+  calibrations: CalibrationLookup;
   pipeline: PipelineService;
   embeddingCache: EmbeddingCache;
   retrieval: Retrieval;

@@ -71,7 +71,11 @@ export interface ConfidenceBreakdown {
   escalations: number;
 }
 
-export function findAnswerAttempt(attempts: readonly AttemptRecord[]): AttemptRecord | undefined {
+export function findAnswerAttempt(attempts: readonly AttemptRecord[], answerAttemptId?: string): AttemptRecord | undefined {
+  if (answerAttemptId !== undefined) {
+    const given = attempts.find((attempt) => attempt.attemptId === answerAttemptId);
+    if (given !== undefined) return given;
+  }
   const finish = attempts.findLast((attempt) => attempt.stage === 'finish');
   const namedId = finish?.output?.data?.answerAttemptId;
   if (typeof namedId === 'string') {
@@ -81,11 +85,12 @@ export function findAnswerAttempt(attempts: readonly AttemptRecord[]): AttemptRe
   return attempts.findLast((attempt) => attempt.stage === 'generate' || attempt.stage === 'revise');
 }
 
-export function computeConfidence(attempts: readonly AttemptRecord[]): ConfidenceBreakdown {
+/** `answerAttemptId`: the answer before its finish record names it (the loop, finishing a run). */
+export function computeConfidence(attempts: readonly AttemptRecord[], answerAttemptId?: string): ConfidenceBreakdown {
   const constants = CONFIDENCE_CONSTANTS;
   const revisions = attempts.filter((attempt) => attempt.stage === 'revise').length;
   const escalations = attempts.filter((attempt) => attempt.stage === 'generate' && attempt.tier > 0).length;
-  const answer = findAnswerAttempt(attempts);
+  const answer = findAnswerAttempt(attempts, answerAttemptId);
   if (answer === undefined) {
     return { value: 0, approved: false, answerAttemptId: null, logOdds: -Infinity, verdictProbability: null, checksPassed: 0, tier: 0, agreement: false, revisions, escalations };
   }

@@ -15,6 +15,7 @@ import { reviseDraft } from './revise.js';
 import { chooseRevisionBase, type JudgedDraft } from './revision-base.js';
 import { withoutOwnNotes } from './own-notes.js';
 import { noModelCall, record, recordDecision, type RunContext } from './run-context.js';
+import { computeConfidence } from './confidence.js';
 import { summarizeRun } from './run-summary.js';
 import type { RunWriter } from '../traces/trace-store.js';
 import type { PipelineDeps, PipelineRequest, PipelineResult, RunRequest } from './types.js';
@@ -163,6 +164,14 @@ async function exhausted(run: RunContext, issues: string[]): Promise<AttemptReco
 }
 
 async function finish(run: RunContext, status: 'completed' | 'aborted' | 'failed', answerAttemptId: string | null, reason?: string): Promise<void> {
+  // The confidence as the client gets it, recorded with the calibration that produced it, so the
+  // run keeps its number when the calibration is refitted later.
+  let confidence: Record<string, unknown> | undefined;
+  if (status === 'completed' && answerAttemptId !== null) {
+    const raw = computeConfidence(run.writer.attempts, answerAttemptId).value;
+    const calibrated = run.deps.calibrate?.(run.input.profile.name, raw);
+    confidence = { raw, value: calibrated?.value ?? raw, calibration: calibrated?.calibration ?? null };
+  }
   await record(run, {
     ...noModelCall(run),
     attemptId: run.deps.newId('att'),
@@ -171,7 +180,7 @@ async function finish(run: RunContext, status: 'completed' | 'aborted' | 'failed
     tier: 0,
     name: status,
     inputHash: '',
-    output: { content: status, data: { status, answerAttemptId, ...(reason ? { reason } : {}) } },
+    output: { content: status, data: { status, answerAttemptId, ...(reason ? { reason } : {}), ...(confidence ? { confidence } : {}) } },
     verdict: null,
     issues: [],
     error: status === 'completed' ? null : (reason ?? status),

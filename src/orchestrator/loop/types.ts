@@ -26,6 +26,27 @@ export interface PipelineDeps {
   numCtx: number;
   now: () => number;
   newId: (prefix: string) => string;
+  /**
+   * The profile's stored calibration (`rlm eval --calibrate`) applied to a raw confidence score;
+   * undefined when the profile has none. Injected by the server, which reads the data directory.
+   */
+  calibrate?: (profile: string, rawConfidence: number) => CalibratedConfidence | undefined;
+}
+
+/** Which eval fitted a calibration: recorded in the run it calibrated, and reported with the number. */
+export interface CalibrationRef {
+  fittedAt: string;
+  /** Answers it was fitted on. */
+  answers: number;
+  /** sha256 of the eval's task list. */
+  taskHash: string;
+  /** The models the profile used when it was fitted. */
+  models: string[];
+}
+
+export interface CalibratedConfidence {
+  value: number;
+  calibration: CalibrationRef;
 }
 
 /** One short line of progress ("verify: REJECTED, 2 issues"), for streaming and the CLI timeline. */
@@ -63,7 +84,12 @@ export interface RunSummary {
   status: 'completed' | 'aborted' | 'failed' | 'running' | 'interrupted';
   answer: { content: string; toolCalls: { name: string; arguments: string }[] } | null;
   approved: boolean;
+  /** The calibrated probability of being right when the profile has a calibration, else the raw score. */
   confidence: number;
+  /** The raw score (confidence.ts), what calibration maps. */
+  rawConfidence: number;
+  /** The calibration that produced `confidence`, or null: the raw score reported as it is. */
+  calibration: CalibrationRef | null;
   attempts: number;
   escalated: boolean;
   /** Distinct models called, in order of first use. */

@@ -69,6 +69,8 @@ export interface PipelineServiceOptions {
   numCtx: number;
   now: () => number;
   newId: (prefix: string) => string;
+  /** Maps a run's raw confidence through its profile's stored calibration (the server reads them). */
+  calibrate?: PipelineDeps['calibrate'];
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -112,6 +114,7 @@ export function createPipelineService(options: PipelineServiceOptions): Pipeline
     numCtx: options.numCtx,
     now: options.now,
     newId: options.newId,
+    ...(options.calibrate ? { calibrate: options.calibrate } : {}),
   };
   let derived: { key: string; config: RlmConfigFile; reasons: string[] } | undefined;
   // A file may hold settings only; its profiles are then derived like having no file at all.
