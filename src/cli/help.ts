@@ -16,6 +16,12 @@ Usage:
   rlm models [--json]                     the pipeline's models by tier and why, and what Ollama has installed
   rlm ask "QUESTION" [--profile NAME]     run the pipeline once here: stages on stderr, the answer on stdout
                                           (exit 0 approved, 3 answered but not approved, 1 failed)
+  rlm eval [SUITE|FILE.jsonl ...] [--profiles rlm,...] [--models m1,m2 | --installed] [--limit N]
+           [--concurrency N] [--seed S] [--out DIR] [--calibrate]
+                                          does the pipeline beat asking one model? each task single-shot and
+                                          through each profile; resumable; --calibrate stores each profile's
+                                          confidence calibration (suites: arithmetic, units, extraction, facts,
+                                          instructions, retrieval)
   rlm runs [--limit N] [--before RUN_ID]  recent runs, newest first
   rlm show RUN_ID                         one run: every attempt, the answer, the verdict
   rlm verify-traces                       re-check every stored run's hash chain and seals, and the ledger of finished runs
@@ -27,7 +33,7 @@ Usage:
   rlm --help                              show this help
   rlm --version                           print the version
 
---json prints machine-readable JSON instead of text (models, ask, runs, show, verify-traces, search).
+--json prints machine-readable JSON instead of text (models, ask, eval, runs, show, verify-traces, search).
 
 Options (each also read from its environment variable; a flag wins). Every command reads them,
 so --ollama-host, --config and --data-dir apply to all:

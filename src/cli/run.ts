@@ -1,8 +1,10 @@
 /** The `rlm` command line: picks the subcommand and turns failures into a message and an exit code. */
+import { TaskFileError } from '../eval/task-file.js';
 import { ConfigError, parseArguments } from '../server/config.js';
 import { RlmError } from '../utils/errors.js';
 import { VERSION } from '../version.js';
 import { askCommand } from './ask.js';
+import { evalCommand } from './eval.js';
 import { helpText } from './help.js';
 import { indexCommand } from './index-command.js';
 import type { CliIo } from './io.js';
@@ -36,6 +38,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await askCommand(flags, positionals.slice(1), io);
       case 'runs':
         return await runsCommand(flags, io);
+      case 'eval':
+        return await evalCommand(flags, positionals.slice(1), io);
       case 'show':
         return await showCommand(flags, positionals[1], io);
       case 'verify-traces':
@@ -49,7 +53,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return 2;
     }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof UsageError) {
+    // A bad task file is the user's to fix, like a bad flag: one message, exit 2.
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof TaskFileError) {
       io.stderr(`rlm: ${error.message}\n`);
       return 2;
     }

@@ -67,7 +67,7 @@ export interface ParsedArguments {
   positionals: string[];
 }
 
-const BOOLEAN_FLAGS = new Set(['--insecure', '--help', '-h', '--version', '--json']);
+const BOOLEAN_FLAGS = new Set(['--insecure', '--help', '-h', '--version', '--json', '--calibrate', '--installed']);
 
 /** Splits argv into flags (`--name value` or `--name=value`) and positionals. */
 export function parseArguments(argv: readonly string[]): ParsedArguments {
