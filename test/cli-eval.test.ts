@@ -146,5 +146,7 @@ describe('rlm eval', () => {
     expect(probabilities[0]).toBe(0);
     expect(probabilities.at(-1)).toBe(1);
     expect((await stat(calibrated[0]!)).mode & 0o077).toBe(0);
+    const models = await finished(spawnRlm(['models'], directory, env(simulator)));
+    expect(models.stdout).toMatch(/rlm: fitted \S+ on 120 answers \(\d+ % right\), models qwen2\.5:0\.5b, llama3\.2/);
   }, 60_000);
 });

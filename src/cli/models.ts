@@ -25,13 +25,29 @@ export async function modelsCommand(flags: Map<string, string>, io: CliIo): Prom
   const installed = await Promise.all([...tags].sort(bySize).map((model) => describeModel(app, model)));
   const problems = await missingModels(app, Object.values(config.profiles));
 
+  // Which confidence calibration each profile's runs go through (rlm eval --calibrate).
+  const calibrations = Object.fromEntries(
+    Object.keys(config.profiles).map((name) => {
+      const stored = app.calibrations.current(name);
+      return [name, stored === undefined ? null : { fittedAt: stored.fittedAt, answers: stored.answers, accuracy: stored.accuracy, taskHash: stored.taskHash, models: stored.models }];
+    }),
+  );
+
   if (flags.has('--json')) {
     const { source, defaultProfile, profiles } = config;
-    io.stdout(`${JSON.stringify({ source, defaultProfile, profiles, reasons, installed, problems }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ source, defaultProfile, profiles, calibrations, reasons, installed, problems }, null, 2)}\n`);
     return 0;
   }
   const rows = installed.map((model) => [model.name, model.parameter_size ?? '?', model.capabilities.join(', ')]);
-  const lines = [formatTiersReport(config, reasons).trimEnd(), '', `installed in Ollama (${app.ollama.baseUrl}):`];
+  const lines = [formatTiersReport(config, reasons).trimEnd(), '', 'confidence calibration (rlm eval --calibrate):'];
+  for (const [name, calibration] of Object.entries(calibrations)) {
+    lines.push(
+      calibration === null
+        ? `  ${name}: none; confidence is the raw score`
+        : `  ${name}: fitted ${calibration.fittedAt} on ${calibration.answers} answers (${Math.round(calibration.accuracy * 100)} % right), models ${calibration.models.join(', ')}`,
+    );
+  }
+  lines.push('', `installed in Ollama (${app.ollama.baseUrl}):`);
   if (rows.length === 0) lines.push('  nothing yet: pull a model, e.g. `ollama pull qwen2.5:0.5b`');
   lines.push(...formatTable(rows).map((row) => `  ${row}`));
   if (problems.length > 0) lines.push('', 'problems:', ...problems.map((problem) => `  - ${problem}`));
