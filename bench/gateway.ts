@@ -22,6 +22,8 @@ const DURATION_MS = Number(process.env.RLM_BENCH_GATEWAY_MS ?? 2000);
 const WARM_UP_MS = 300;
 const LATENCY_REQUESTS = 300;
 const EMBED_REQUESTS = 20;
+/** `RLM_BENCH_GATEWAY_ONLY="stream c=32,chat c=32"` runs only those scenarios (to profile one path). */
+const ONLY = process.env.RLM_BENCH_GATEWAY_ONLY?.split(',').map((key) => key.trim());
 
 export interface RunFigures {
   requests: number;
@@ -46,7 +48,7 @@ export const gatewayBenchmark: Benchmark = {
       hops.rlm = await startTarget('rlm', simulator.url);
       const urls: Record<TargetName, string> = { direct: simulator.url, proxy: hops.proxy.url, rlm: hops.rlm.url };
       await checkAnswers(urls);
-      const list = scenarios(LATENCY_REQUESTS, EMBED_REQUESTS);
+      const list = scenarios(LATENCY_REQUESTS, EMBED_REQUESTS).filter((scenario) => ONLY === undefined || ONLY.includes(scenario.key));
       const runs: Record<string, Record<TargetName, RunFigures[]>> = {};
       for (let round = 0; round < ROUNDS; round++) {
         for (const scenario of list) {
