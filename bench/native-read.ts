@@ -14,9 +14,15 @@ const SOURCE = fileURLToPath(new URL('./native-read.c', import.meta.url));
 
 export type NativeReaderBuild = { binary: string; compiler: string } | { skipped: string };
 
+/** One timed pass: wall-clock milliseconds, and the CPU milliseconds within them. */
+export interface PassTime {
+  wallMs: number;
+  cpuMs: number;
+}
+
 export interface NativeReader {
-  /** The milliseconds of each of `passes` timed sums over the file. */
-  passes(count: number): Promise<number[]>;
+  /** The times of each of `count` timed sums over the file. */
+  passes(count: number): Promise<PassTime[]>;
   close(): void;
 }
 
@@ -51,11 +57,11 @@ export async function startNativeReader(binary: string, file: string): Promise<N
   return {
     async passes(count) {
       child.stdin.write(`${count}\n`);
-      const timings: number[] = [];
+      const timings: PassTime[] = [];
       for (let pass = 0; pass < count; pass++) {
-        const milliseconds = Number((await nextLine()).split(' ')[0]);
-        if (!Number.isFinite(milliseconds)) throw new Error('native-read printed something other than a time');
-        timings.push(milliseconds);
+        const [wallMs, cpuMs] = (await nextLine()).split(' ').map(Number);
+        if (!Number.isFinite(wallMs) || !Number.isFinite(cpuMs)) throw new Error('native-read printed something other than two times');
+        timings.push({ wallMs: wallMs!, cpuMs: cpuMs! });
       }
       return timings;
     },
