@@ -148,8 +148,8 @@ describe('computeConfidence', () => {
     const high = run.draft('generate', 1, null, ' paris\n');
     judgedDraft(run, high, 'APPROVED');
     run.finish(high);
-    // 2.0 + 0.6 + 0.8 = 3.4
-    expect(computeConfidence(run.attempts)).toMatchObject({ value: 0.968, agreement: true });
+    // 2.0 + 0.6 + 2.5 = 5.1
+    expect(computeConfidence(run.attempts)).toMatchObject({ value: 0.994, agreement: true });
     const ownRevision = runBuilder();
     const draft = ownRevision.draft('generate', 0, null, 'Paris');
     judgedDraft(ownRevision, draft, 'REJECTED');
@@ -233,7 +233,7 @@ describe('computeConfidence', () => {
       TIER_LOG_ODDS: 0.6,
       CHECK_LOG_ODDS: 0.25,
       MAX_COUNTED_CHECKS: 2,
-      AGREEMENT_LOG_ODDS: 0.8,
+      AGREEMENT_LOG_ODDS: 2.5,
       DECIMALS: 3,
     });
     expect(Object.isFrozen(CONFIDENCE_CONSTANTS)).toBe(true);

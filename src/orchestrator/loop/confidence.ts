@@ -23,7 +23,7 @@
  *   checkLogOdds   = CHECK_LOG_ODDS × min(2, checks passed, not counting empty_answer)   (0.25)
  *   agreement      = another draft of the run, from a separate generate call (another tier) or its
  *                    revisions, with the same text as the answer, whitespace and case aside
- *   agreeLogOdds   = agreement ? AGREEMENT_LOG_ODDS : 0                                      (0.8)
+ *   agreeLogOdds   = agreement ? AGREEMENT_LOG_ODDS : 0                                      (2.5)
  *   value          = round(logistic(sum of the terms), 3 decimals)
  *
  * Revisions and escalations are not penalties in themselves: the policy benchmark showed that
@@ -46,7 +46,12 @@ export const CONFIDENCE_CONSTANTS = Object.freeze({
   TIER_LOG_ODDS: 0.6,
   CHECK_LOG_ODDS: 0.25,
   MAX_COUNTED_CHECKS: 2,
-  AGREEMENT_LOG_ODDS: 0.8,
+  /**
+   * Two separate drafts writing the same answer: right answers agree far more often than wrong ones,
+   * which scatter (with tiers right half and nine times in ten, and wrong answers spread over a few
+   * values, agreeing is about 50 times likelier from right drafts: log 50 is 3.9; 2.5 is cautious).
+   */
+  AGREEMENT_LOG_ODDS: 2.5,
   DECIMALS: 3,
 } as const);
 
