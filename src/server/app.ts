@@ -77,5 +77,13 @@ export async function createApp(config: ServerConfig, overrides: AppOverrides = 
 export async function startServer(config: ServerConfig, overrides: AppOverrides = {}): Promise<RunningServer & { app: AppDeps }> {
   const app = await createApp(config, overrides);
   const running = await listen(createHttpServer(app, ROUTES), config.host, config.port);
-  return { ...running, app };
+  return {
+    ...running,
+    app,
+    // Stopping also waits for the run files still being closed (made durable, their ledger line written).
+    close: async (graceMs?: number) => {
+      await running.close(graceMs);
+      await app.pipeline.traces.settle();
+    },
+  };
 }

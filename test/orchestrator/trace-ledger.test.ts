@@ -10,7 +10,7 @@ import { summarizeRun } from '../../src/orchestrator/loop/run-summary.js';
 import { newRunId } from '../../src/orchestrator/service/run-id.js';
 import type { Liveness } from '../../src/orchestrator/traces/run-liveness.js';
 import { createTraceStore, type TraceStore } from '../../src/orchestrator/traces/trace-store.js';
-import { keepLines, ledgerFile, readLines, writeRun } from './trace-fixtures.js';
+import { attemptFields, headerFields, keepLines, ledgerFile, readLines, writeRun } from './trace-fixtures.js';
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
 const DAY_MS = 86_400_000;
@@ -55,6 +55,17 @@ describe('trace ledger: one line per finished run', () => {
     const report = await storeFor(7).verifyAll();
     expect(report.problems).toEqual([]);
     expect(report.incomplete?.map((found) => [found.runId, found.kind])).toEqual([[unfinished, 'interrupted']]);
+  });
+
+  it('settle waits for writers still closing: their files durable and their ledger lines written', async () => {
+    const store = storeFor(WRITER_PID);
+    const [runId] = ids(1) as [string];
+    const writer = await store.startRun(headerFields(runId));
+    await writer.append(attemptFields('att-0', 'generate'));
+    await writer.append({ ...attemptFields('att-1', 'finish'), name: 'aborted', output: { content: 'aborted', data: { answerAttemptId: null } } });
+    void writer.close();
+    await store.settle();
+    expect((await readLines(ledgerFile(dataDir))).map((line) => line.runId)).toEqual([runId]);
   });
 
   it('chains the lines of many runs finishing at once in one process, in a valid order', async () => {

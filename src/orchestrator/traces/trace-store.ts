@@ -54,6 +54,12 @@ export interface TraceStore {
   /** Newest first (by start time, run-order.ts); `before` is a run id cursor: only runs that started before it are listed. */
   list(options: { limit: number; before?: string }): Promise<{ runs: StoredRun[]; next: string | null }>;
   verifyAll(): Promise<VerifyReport>;
+  /**
+   * Resolves when every run writer this store handed out that is closing has closed: its file
+   * durable and its ledger line written. A server stopping waits for it, so that a run whose
+   * client left just before is not cut off mid-write (nor its folder removed under it).
+   */
+  settle(): Promise<void>;
   /** Deletes day directories older than retentionDays, each recorded in the ledger first; returns how many files went. */
   prune(): Promise<number>;
 }
@@ -83,6 +89,8 @@ export function createTraceStore(options: TraceStoreOptions): TraceStore {
     return key;
   };
   const ledger = createRunLedger({ dataDir, key: keyOf, now, liveness });
+  /** Writers' closes in flight (see settle). */
+  const closings = new Set<Promise<void>>();
   const ledgerIndex = createLedgerIndex(ledger.path);
   let pruning: Promise<number> | undefined;
 
@@ -111,7 +119,24 @@ export function createTraceStore(options: TraceStoreOptions): TraceStore {
       }
       const sealKey = await keyOf();
       const ledgerHead = await ledger.head();
-      return startRunFile(runsDir, { ...header, pid: liveness.pid, startSeq, ledgerHead }, { key: sealKey, ledger, onLedgerError });
+      const writer = await startRunFile(runsDir, { ...header, pid: liveness.pid, startSeq, ledgerHead }, { key: sealKey, ledger, onLedgerError });
+      return {
+        ...writer,
+        header: writer.header,
+        attempts: writer.attempts,
+        close() {
+          const closing = writer.close();
+          closings.add(closing);
+          void closing.then(
+            () => closings.delete(closing),
+            () => closings.delete(closing),
+          );
+          return closing;
+        },
+      };
+    },
+    async settle() {
+      while (closings.size > 0) await Promise.allSettled([...closings]);
     },
     get: readRun,
     list: (listOptions) => listRuns(runsDir, listOptions, readRun),
