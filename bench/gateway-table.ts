@@ -9,6 +9,9 @@ import type { TargetName } from './gateway-scenarios.js';
 export interface GatewayFigures {
   rounds: number;
   durationMs: number;
+  /** Whether the hops ran compiled (rlm from dist/) or under tsx, and the line that says so. */
+  from: 'dist' | 'src';
+  note: string;
   runs: Record<string, Record<TargetName, RunFigures[]>>;
 }
 
@@ -106,6 +109,7 @@ export function formatGatewayReport(figures: GatewayFigures, goals: Goal[]): str
   });
   return [
     `Gateway: rlm's pass-through beside a minimal translating proxy (medians of ${figures.rounds} interleaved rounds; throughput runs ${figures.durationMs / 1000} s each)`,
+    `  ${figures.note}`,
     line(header),
     ...rows.map(line),
     errors.length > 0 ? `  failed requests: ${errors.join(', ')}` : '  no failed requests',

@@ -1,30 +1,40 @@
 /**
- * One process of the gateway benchmark, started by bench/gateway.ts with its role as the argument:
- * `simulator` (the Ollama stand-in, no model delay), `rlm` (startServer with the default log level,
- * written to a sink that discards) or `proxy` (bench/minimal-proxy.ts); the last two take the
- * simulator's URL as a second argument. Each in its own process, so a hop's CPU time is its
- * process's own and no two of them share an event loop. Over IPC:
+ * One process of the gateway and memory benchmarks, started by bench/gateway-processes.ts as
+ * `gateway-target <role> <module> [upstream]`:
+ *
+ * - `simulator`: the Ollama stand-in, no model delay; `<module>` is test/simulator/index.ts.
+ * - `rlm`: startServer with the default log level, written to a sink that discards; `<module>` is
+ *   the directory rlm's modules are loaded from, dist/ (compiled, as `npm start` runs it) or src/
+ *   (under tsx).
+ * - `proxy`: bench/minimal-proxy.ts, or its transpiled copy; `<module>` is that file.
+ *
+ * rlm and the proxy take the simulator's URL as `[upstream]`. Each runs in its own process, so a
+ * hop's CPU time is its process's own and no two of them share an event loop. The modules are
+ * imported by URL, so that this file runs the same under tsx and transpiled to plain JavaScript.
+ * Over IPC:
  *
  *   child  → { type: 'ready', url }
- *   parent → { type: 'cpu' }    child → { type: 'cpu', micros }   (user + system since start)
- *   parent → { type: 'reset' }  child → { type: 'reset' }         (simulator: forget recorded requests)
+ *   parent → { type: 'cpu' }     child → { type: 'cpu', micros }   (user + system since start)
+ *   parent → { type: 'reset' }   child → { type: 'reset' }         (simulator: forget recorded requests)
+ *   parent → { type: 'memory' }  child → { type: 'memory', rss, …, collected }
+ *                                (process.memoryUsage(), after a full GC when run with --expose-gc)
  *
  * The process ends when the parent disconnects.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from '../src/server/app.js';
-import { resolveConfig } from '../src/server/config.js';
-import { createLogger } from '../src/utils/logger.js';
-import { startSimulator, type Simulator } from '../test/simulator/index.js';
+import type { startServer as StartServer } from '../src/server/app.js';
+import type { resolveConfig as ResolveConfig } from '../src/server/config.js';
+import type { createLogger as CreateLogger } from '../src/utils/logger.js';
+import type { startSimulator as StartSimulator, Simulator } from '../test/simulator/index.js';
 import { CHAT_MODEL, CHAT_REPLY, CODE_MODEL, CODE_REPLY, type Role, type TargetMessage, type TargetRequest } from './gateway-world.js';
-import { startMinimalProxy } from './minimal-proxy.js';
-
+import type { startMinimalProxy as StartMinimalProxy } from './minimal-proxy.js';
 
 const send = (message: TargetMessage): void => void process.send?.(message);
 const role = process.argv[2] as Role;
-const upstream = process.argv[3] ?? '';
+const module = process.argv[3] ?? '';
+const upstream = process.argv[4] ?? '';
 let cleanup: () => Promise<void> = async () => {};
 let simulator: Simulator | undefined;
 
@@ -34,12 +44,18 @@ const script = (started: Simulator): void => {
 };
 
 if (role === 'simulator') {
+  const { startSimulator } = (await import(module)) as { startSimulator: typeof StartSimulator };
   simulator = await startSimulator();
   script(simulator);
   const started = simulator;
   cleanup = () => started.close();
   send({ type: 'ready', url: simulator.url });
 } else if (role === 'rlm') {
+  const [{ startServer }, { resolveConfig }, { createLogger }] = (await Promise.all([
+    import(new URL('server/app.js', module).href),
+    import(new URL('server/config.js', module).href),
+    import(new URL('utils/logger.js', module).href),
+  ])) as [{ startServer: typeof StartServer }, { resolveConfig: typeof ResolveConfig }, { createLogger: typeof CreateLogger }];
   const directory = await mkdtemp(join(tmpdir(), 'rlm-bench-gateway-'));
   const config = resolveConfig(new Map([['--port', '0']]), { OLLAMA_HOST: upstream, RLM_DATA_DIR: join(directory, 'data') });
   // The default level (info), as the issue measures: one line per request, built and then dropped.
@@ -50,11 +66,24 @@ if (role === 'simulator') {
   };
   send({ type: 'ready', url: server.url });
 } else if (role === 'proxy') {
+  const { startMinimalProxy } = (await import(module)) as { startMinimalProxy: typeof StartMinimalProxy };
   const proxy = await startMinimalProxy(upstream);
   cleanup = () => proxy.close();
   send({ type: 'ready', url: proxy.url });
 } else {
   throw new Error(`gateway-target: unknown role ${String(role)}`);
+}
+
+/** Collects twice (a finalizer freed by the first runs before the second) with a turn between. */
+async function memory(): Promise<TargetMessage> {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (collect !== undefined) {
+    collect();
+    await new Promise((resolve) => setImmediate(resolve));
+    collect();
+  }
+  const usage = process.memoryUsage();
+  return { type: 'memory', rss: usage.rss, heapTotal: usage.heapTotal, heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers, collected: collect !== undefined };
 }
 
 process.on('message', (message: TargetRequest) => {
@@ -67,6 +96,8 @@ process.on('message', (message: TargetRequest) => {
       script(simulator);
     }
     send({ type: 'reset' });
+  } else if (message.type === 'memory') {
+    void memory().then(send);
   }
 });
 // The parent gone (done, a crash, Ctrl-C): nothing here may outlive it.

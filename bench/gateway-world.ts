@@ -1,10 +1,16 @@
 /**
  * What the gateway benchmark's processes agree on: the roles, the IPC messages between
- * bench/gateway.ts and bench/gateway-target.ts, and the models and scripted replies.
+ * bench/gateway.ts (or bench/memory.ts) and bench/gateway-target.ts, and the models and scripted
+ * replies.
  */
 export type Role = 'simulator' | 'rlm' | 'proxy';
-export type TargetRequest = { type: 'cpu' } | { type: 'reset' };
-export type TargetMessage = { type: 'ready'; url: string } | { type: 'cpu'; micros: number } | { type: 'reset' };
+export type TargetRequest = { type: 'cpu' } | { type: 'reset' } | { type: 'memory' };
+export type TargetMessage =
+  | { type: 'ready'; url: string }
+  | { type: 'cpu'; micros: number }
+  | { type: 'reset' }
+  /** process.memoryUsage() in bytes, after a full garbage collection when `collected`. */
+  | { type: 'memory'; rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number; collected: boolean };
 
 export const CHAT_MODEL = 'llama3.2:latest';
 export const CODE_MODEL = 'qwen2.5-coder:1.5b';

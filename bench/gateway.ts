@@ -7,10 +7,11 @@
  * added at c=1 over the simulator asked directly, throughput at c=32 and c=128, time to the first
  * streamed content, the hop's own CPU time per request (its process's cpuUsage over the run divided
  * by the requests: no generator or simulator work is in it), and embeddings missing and hitting
- * rlm's cache. Each goal of the issue is printed as met or not, with its ratio.
+ * rlm's cache. Each goal of the issue is printed as met or not, with its ratio. rlm runs from
+ * dist/ when it is current (bench/gateway-processes.ts), as users run it.
  */
 import { scenarios, TARGETS, type Scenario, type TargetName } from './gateway-scenarios.js';
-import { startTarget, type TargetProcess } from './gateway-processes.js';
+import { prepareHops, startTarget, type TargetProcess } from './gateway-processes.js';
 import { evaluateGoals, formatGatewayReport, type GatewayFigures } from './gateway-table.js';
 import { CHAT_REPLY, EMBED_MODEL } from './gateway-world.js';
 import { runLoad } from './load.js';
@@ -40,12 +41,13 @@ export interface RunFigures {
 export const gatewayBenchmark: Benchmark = {
   name: 'gateway',
   async run(context) {
-    context.progress('starting the simulator, the minimal proxy and rlm, each in its own process');
-    const simulator = await startTarget('simulator');
+    const build = await prepareHops();
+    context.progress(`starting the simulator, the minimal proxy and rlm, each in its own process: ${build.note}`);
+    const simulator = await startTarget('simulator', undefined);
     const hops: Partial<Record<TargetName, TargetProcess>> = {};
     try {
-      hops.proxy = await startTarget('proxy', simulator.url);
-      hops.rlm = await startTarget('rlm', simulator.url);
+      hops.proxy = await startTarget('proxy', build, { upstream: simulator.url });
+      hops.rlm = await startTarget('rlm', build, { upstream: simulator.url });
       const urls: Record<TargetName, string> = { direct: simulator.url, proxy: hops.proxy.url, rlm: hops.rlm.url };
       await checkAnswers(urls);
       const list = scenarios(LATENCY_REQUESTS, EMBED_REQUESTS).filter((scenario) => ONLY === undefined || ONLY.includes(scenario.key));
@@ -60,13 +62,14 @@ export const gatewayBenchmark: Benchmark = {
           }
         }
       }
-      const figures: GatewayFigures = { rounds: ROUNDS, durationMs: DURATION_MS, runs };
+      const figures: GatewayFigures = { rounds: ROUNDS, durationMs: DURATION_MS, from: build.from, note: build.note, runs };
       const goals = evaluateGoals(figures);
       if (!context.json) context.write(formatGatewayReport(figures, goals));
-      return { rounds: ROUNDS, durationMs: DURATION_MS, runs, goals };
+      return { rounds: ROUNDS, durationMs: DURATION_MS, from: build.from, runs, goals };
     } finally {
       for (const hop of Object.values(hops)) await hop.stop();
       await simulator.stop();
+      await build.dispose();
     }
   },
 };
