@@ -59,6 +59,13 @@ export const SETTINGS: readonly SettingSpec[] = [
   { flag: '--embedding-cache', env: 'RLM_EMBEDDING_CACHE', value: 'ENTRIES', default: '4096', description: 'vectors the /v1/embeddings cache keeps, ~6 KB each at 768 dimensions (0 = off)' },
   { flag: '--config', env: 'RLM_CONFIG', value: 'FILE', default: './rlm.config.json', description: 'pipeline profiles; without the file they are derived from the installed models' },
   { flag: '--data-dir', env: 'RLM_DATA_DIR', value: 'DIR', default: '~/.rlm', description: 'where run traces and retrieval indexes are kept' },
+  {
+    flag: '--allow-model-management',
+    env: 'RLM_ALLOW_MODEL_MANAGEMENT',
+    value: '',
+    default: 'off',
+    description: "forward Ollama's /api/pull, /api/create, /api/delete, /api/copy and /api/push (a 403 otherwise); the variable takes 1, true, yes or on",
+  },
 ];
 
 export interface ParsedArguments {
@@ -67,7 +74,7 @@ export interface ParsedArguments {
   positionals: string[];
 }
 
-const BOOLEAN_FLAGS = new Set(['--insecure', '--help', '-h', '--version', '--json', '--calibrate', '--installed']);
+const BOOLEAN_FLAGS = new Set(['--insecure', '--allow-model-management', '--help', '-h', '--version', '--json', '--calibrate', '--installed']);
 
 /** Splits argv into flags (`--name value` or `--name=value`) and positionals. */
 export function parseArguments(argv: readonly string[]): ParsedArguments {
@@ -177,6 +184,7 @@ export function resolveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv
     keepAliveMs: integer('--keep-alive-ms', 'RLM_KEEP_ALIVE_MS', 5000, 50, 60_000),
     dataDir: read('--data-dir', 'RLM_DATA_DIR')?.value ?? join(homedir(), '.rlm'),
     configPath: read('--config', 'RLM_CONFIG')?.value ?? '',
+    allowModelManagement: switchSetting(read('--allow-model-management', 'RLM_ALLOW_MODEL_MANAGEMENT'), problems),
   };
 
   // A key given but unusable was reported above; saying "without an API key" too would only repeat it.
@@ -189,6 +197,18 @@ export function resolveConfig(flags: Map<string, string>, env: NodeJS.ProcessEnv
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+const SWITCH_ON = new Set(['1', 'true', 'yes', 'on']);
+const SWITCH_OFF = new Set(['0', 'false', 'no', 'off']);
+
+/** An on/off setting: a bare flag is on; a value (the variable, or `--flag=value`) must say which. */
+function switchSetting(setting: { value: string; source: string } | undefined, problems: string[]): boolean {
+  if (setting === undefined) return false;
+  const value = setting.value.toLowerCase();
+  if (SWITCH_ON.has(value)) return true;
+  if (!SWITCH_OFF.has(value)) problems.push(`${setting.source} must be 1, true, yes or on (or 0, false, no, off), got "${setting.value}"`);
+  return false;
 }
 
 /** Shortest key accepted on a non-loopback bind: 16 characters, 64 bits written in hex. */

@@ -7,7 +7,7 @@ import { MethodNotAllowedError, NotFoundError } from '../utils/errors.js';
 import type { Handler } from './context.js';
 
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   handler: Handler;
 }

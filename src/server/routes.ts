@@ -1,9 +1,10 @@
-/** The API surface: every route the server answers. */
+/** The API surface: every route the server answers, OpenAI's and rlm's own, then Ollama's native one. */
 import { handleChatCompletions } from '../api/chat.js';
 import { handleCompletions } from '../api/completions.js';
 import { handleEmbeddings } from '../api/embeddings.js';
 import { handleHealth } from '../api/health.js';
 import { handleListModels, handleRetrieveModel } from '../api/models.js';
+import { NATIVE_ROUTES } from '../api/ollama/native-routes.js';
 import { handleGetRun, handleListRuns } from '../api/runs.js';
 import { handleSearch } from '../api/search.js';
 import type { Route } from './router.js';
@@ -18,4 +19,5 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/rlm/runs', handler: handleListRuns },
   { method: 'GET', path: '/v1/rlm/runs/*', handler: handleGetRun },
   { method: 'POST', path: '/v1/rlm/search', handler: handleSearch },
+  ...NATIVE_ROUTES,
 ];

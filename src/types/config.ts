@@ -34,4 +34,6 @@ export interface ServerConfig {
   dataDir: string;
   /** The pipeline config file as given (RLM_CONFIG / --config), or '' for ./rlm.config.json if present. */
   configPath: string;
+  /** Forward Ollama's model management routes (/api/pull, /api/create, /api/delete, /api/copy, /api/push); off: 403. */
+  allowModelManagement: boolean;
 }

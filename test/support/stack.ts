@@ -44,6 +44,7 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     embeddingCacheEntries: 1000,
     dataDir: join(tmpdir(), 'rlm-test-unused'),
     configPath: '',
+    allowModelManagement: false,
     ...overrides,
   };
 }

@@ -1,0 +1,51 @@
+/**
+ * Ollama's discovery routes: `GET /` and `HEAD /` ("Ollama is running", the liveness probe its
+ * clients use), `GET /api/version` (the backend's version, so clients' feature checks see what
+ * they will talk to), `GET /api/tags` (the virtual models first, then the installed ones as Ollama
+ * lists them) and `GET /api/ps` (Ollama's own). While Ollama is down, /api/tags still answers 200
+ * with the virtual models and the last installed list known, and /api/version with the last
+ * version seen, so that a client's model picker keeps `rlm`; /health tells the outage.
+ */
+import type { RequestContext } from '../../server/context.js';
+import { RlmError } from '../../utils/errors.js';
+import { listModels } from '../installed-models.js';
+import { sendNativeJson } from './native-chunks.js';
+import { forwardToOllama } from './native-forward.js';
+import { describeVirtual, virtualTagEntry } from './virtual-models.js';
+
+const RUNNING = 'Ollama is running';
+
+export async function handleNativeRoot(context: RequestContext): Promise<void> {
+  context.response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(RUNNING) });
+  context.response.end(RUNNING);
+}
+
+/** The last version each backend reported, by its URL. */
+const lastVersions = new Map<string, string>();
+
+export async function handleNativeVersion(context: RequestContext): Promise<void> {
+  const { app, signal } = context;
+  let version: string;
+  try {
+    version = (await app.ollama.version(signal)).version;
+    lastVersions.set(app.ollama.baseUrl, version);
+  } catch (error) {
+    const known = lastVersions.get(app.ollama.baseUrl);
+    if (signal.aborted || !(error instanceof RlmError) || known === undefined) throw error;
+    version = known;
+  }
+  sendNativeJson(context.response, 200, { version });
+}
+
+export async function handleNativeTags(context: RequestContext): Promise<void> {
+  const { app, signal } = context;
+  const { installed, virtualIds, reachable } = await listModels(app, signal);
+  const virtual = await Promise.all(virtualIds.map((id) => describeVirtual(app, id, installed, signal)));
+  if (!reachable) context.logFields.backend = 'unreachable';
+  sendNativeJson(context.response, 200, { models: [...virtual.map((model) => virtualTagEntry(model, app.startedAt)), ...installed] });
+}
+
+/** What Ollama has loaded; a virtual model is never loaded itself, its models are. */
+export function handleNativePs(context: RequestContext): Promise<void> {
+  return forwardToOllama(context, { method: 'GET', path: '/api/ps' });
+}
