@@ -3,9 +3,11 @@
  * the reason (and the OpenAI error shape) when it does not. Not behind the API key, so that
  * monitors and `curl` need nothing. The backend part comes from one shared probe
  * (src/llm/backend-status.ts), at most 2 s old and saying how old (`checked_ms_ago`), so that
- * /health stays fast when Ollama is busy.
+ * /health stays fast when Ollama is busy. While Ollama is unreachable the model lists keep answering
+ * from the last installed list known, which the 503 names (`last_known_models`).
  */
 import type { EmbeddingCacheStats } from '../index/embedding-cache.js';
+import { lastKnownModels } from './installed-models.js';
 import type { RequestContext } from '../server/context.js';
 import { sendJson } from '../server/error-response.js';
 
@@ -46,7 +48,8 @@ export async function handleHealth(context: RequestContext): Promise<void> {
   sendJson(context.response, 503, {
     status: 'unavailable',
     server,
-    backend: { url: app.ollama.baseUrl, reachable: false, error: status.message, checked_ms_ago: checkedMsAgo },
+    // The model lists (/v1/models, /api/tags) still answer meanwhile, from these.
+    backend: { url: app.ollama.baseUrl, reachable: false, error: status.message, checked_ms_ago: checkedMsAgo, last_known_models: lastKnownModels(app).map((model) => model.name) },
     error: { message: status.message, type: 'api_error', param: null, code: status.code },
   });
 }

@@ -1,4 +1,9 @@
-/** GET /v1/models and GET /v1/models/{id}: the pipeline's virtual models and the backend's installed models, in OpenAI's shape. */
+/**
+ * GET /v1/models and GET /v1/models/{id}: the pipeline's virtual models and the backend's installed
+ * models, in OpenAI's shape. While Ollama is down the list is still a 200: the virtual models and
+ * the last installed ones known (installed-models.ts), so rlm stays in model pickers.
+ */
+import { listModels } from './installed-models.js';
 import { toOpenAIModel } from './model-mapping.js';
 import type { RequestContext } from '../server/context.js';
 import { sendJson } from '../server/error-response.js';
@@ -7,10 +12,10 @@ import type { OpenAIModel, OpenAIModelList } from '../types/openai.js';
 /** Virtual models are listed first, so a client's model picker shows the pipeline on top. */
 export async function handleListModels(context: RequestContext): Promise<void> {
   const { app, signal } = context;
-  const models = await app.models.list(signal);
-  const virtual = (await app.pipeline.virtualModelIds(signal)).map((id) => virtualModel(id, app.startedAt));
+  const { installed, virtualIds } = await listModels(app, signal);
+  const virtual = virtualIds.map((id) => virtualModel(id, app.startedAt));
   // `data` is always an array: Ollama's own /v1 sends null for an empty list, which breaks clients.
-  const body: OpenAIModelList = { object: 'list', data: [...virtual, ...models.map(toOpenAIModel)] };
+  const body: OpenAIModelList = { object: 'list', data: [...virtual, ...installed.map(toOpenAIModel)] };
   sendJson(context.response, 200, body);
 }
 
