@@ -126,8 +126,9 @@ describe('a failing backend gets a clear error naming what to do', () => {
       const message = (response.json() as ErrorBody).error.message;
       expect(message).toContain(`http://127.0.0.1:${port}`);
       expect(message).toContain('ollama serve');
+      // The model list is not an error meanwhile (issue 12): the pipeline stays in model pickers.
       const models = await fetch(`${server.url}/v1/models`);
-      expect(models.status).toBe(502);
+      expect(models.status).toBe(200);
     } finally {
       await server.close(0);
     }
