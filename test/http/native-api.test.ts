@@ -182,3 +182,30 @@ describe('GET / and the pass-through relay', () => {
     ]);
   });
 });
+
+describe('a slow or failing pipeline run on /api/chat', () => {
+  it('a quiet run opens after one keep-alive interval and sends empty chunks while it works; the answer is unchanged', async () => {
+    const slow = await startStack({ config: { keepAliveMs: 50 }, simulator: { firstTokenLatencyMs: 120 } });
+    try {
+      slow.simulator.script('qwen2.5:0.5b', stagedScript({ verify: APPROVED }));
+      slow.simulator.script('llama3.2:latest', stagedScript({ generate: 'Paris.' }));
+      const response = await postJson(`${slow.url}/api/chat`, { model: 'rlm', messages: [question] });
+      expect(response.status).toBe(200);
+      const lines = response.text.trimEnd().split('\n').map((line) => JSON.parse(line) as { message: { content: string; thinking?: string }; done: boolean });
+      const keepAlives = lines.filter((line) => !line.done && line.message.content === '' && line.message.thinking === undefined);
+      expect(keepAlives.length).toBeGreaterThan(0);
+      expect(lines.map((line) => line.message.content).join('')).toBe('Paris.');
+      expect(lines.at(-1)?.done).toBe(true);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('a run that fails before its first line has gone out gets its real status', async () => {
+    stack.simulator.script('llama3.2:latest', { fault: { kind: 'http-error', status: 500, message: 'out of memory' } });
+    const response = await postJson(`${stack.url}/api/chat`, { model: 'rlm', messages: [question] });
+    expect(response.status).toBe(500);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect((response.json() as { error: string }).error).toMatch(/out of memory/);
+  });
+});
