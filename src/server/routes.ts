@@ -5,6 +5,7 @@ import { handleEmbeddings } from '../api/embeddings.js';
 import { handleHealth } from '../api/health.js';
 import { handleListModels, handleRetrieveModel } from '../api/models.js';
 import { NATIVE_ROUTES } from '../api/ollama/native-routes.js';
+import { handleResponses } from '../api/responses.js';
 import { handleGetRun, handleListRuns } from '../api/runs.js';
 import { handleSearch } from '../api/search.js';
 import type { Route } from './router.js';
@@ -16,6 +17,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/chat/completions', handler: handleChatCompletions },
   { method: 'POST', path: '/v1/completions', handler: handleCompletions },
   { method: 'POST', path: '/v1/embeddings', handler: handleEmbeddings },
+  { method: 'POST', path: '/v1/responses', handler: handleResponses },
   { method: 'GET', path: '/v1/rlm/runs', handler: handleListRuns },
   { method: 'GET', path: '/v1/rlm/runs/*', handler: handleGetRun },
   { method: 'POST', path: '/v1/rlm/search', handler: handleSearch },
