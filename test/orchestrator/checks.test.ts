@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runDeterministicChecks, type CheckContext, type CheckResult, type Draft } from '../../src/orchestrator/checks/checks.js';
+import { promptPhrases, runDeterministicChecks, type CheckContext, type CheckResult, type Draft } from '../../src/orchestrator/checks/checks.js';
 import type { OpenAIToolDefinition } from '../../src/types/openai.js';
 
 const draft = (content: string, toolCalls: Draft['toolCalls'] = []): Draft => ({ content, toolCalls });
@@ -234,5 +234,19 @@ describe('runDeterministicChecks', () => {
       tools: [timeTool],
     });
     expect(results.map((result) => result.name)).toEqual(['empty_answer', 'json_object', 'tool_arguments', 'fenced_javascript']);
+  });
+});
+
+describe('prompt_echo', () => {
+  const openings = promptPhrases('You are revising a draft answer that a reviewer rejected. Fix it.\nThe conversation (the last message is the request):\n{{conversation}}');
+  it('rejects a draft that repeats the pipeline prompt, and is absent otherwise', () => {
+    const echoed = runDeterministicChecks({ content: "Here's the revised version:\n\nThe conversation (the last message\nis the request): …", toolCalls: [] }, { promptPhrases: openings });
+    expect(echoed.find((check) => check.name === 'prompt_echo')).toMatchObject({ passed: false, issues: [expect.stringContaining('repeats the pipeline')] });
+    const clean = runDeterministicChecks({ content: 'Paris.', toolCalls: [] }, { promptPhrases: openings });
+    expect(clean.map((check) => check.name)).not.toContain('prompt_echo');
+  });
+
+  it("promptPhrases takes a template's sentences and headings, placeholders cut out, short ones left", () => {
+    expect(openings).toEqual(['You are revising a draft answer that a reviewer rejected.', 'The conversation (the last message is the request):']);
   });
 });

@@ -10,6 +10,9 @@ describe('parseVerdict fails closed', () => {
   it.each([
     ['{"verdict":"APPROVED","issues":[]}', { verdict: 'APPROVED', issues: [] }],
     ['{"verdict":"APPROVED","issues":["minor"]}', { verdict: 'REJECTED', issues: ['minor'] }],
+    // The prompt's own placeholders, copied by real SmolLM2 and Gemma 3, name no problem.
+    ['{"verdict":"APPROVED","issues":["<one specific problem>", "..."]}', { verdict: 'APPROVED', issues: [] }],
+    ['{"verdict":"REJECTED","issues":["<one specific problem>"]}', { verdict: 'REJECTED', issues: ['The reviewer rejected the draft without naming a problem.'] }],
     ['{"verdict":"REJECTED","issues":[" wrong city ", "", 3]}', { verdict: 'REJECTED', issues: ['wrong city'] }],
     ['{"verdict":"REJECTED"}', { verdict: 'REJECTED', issues: ['The reviewer rejected the draft without naming a problem.'] }],
   ])('%s', (content, expected) => {

@@ -5,6 +5,7 @@
  * model), the trace verifies, progress was streamed, and nothing but the answer reached `content`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withoutOwnNotes } from '../../src/orchestrator/loop/own-notes.js';
 import { createTraceStore } from '../../src/orchestrator/traces/trace-store.js';
 import type { AttemptRecord } from '../../src/types/attempt.js';
 import { REAL_MODELS } from '../support/real-ollama.js';
@@ -85,14 +86,17 @@ async function runQuestions(stack: RealStack, profile: string, questions: typeof
     expect(progress).toMatch(/^verify: (APPROVED|REJECTED)/m);
     expect(answer.trim().length).toBeGreaterThan(0);
     // Nothing of the pipeline's own text leaks into the answer.
-    expect(answer).not.toMatch(/<think>|APPROVED|REJECTED|"verdict"|"strategy"|acceptance checks/i);
-    expect(answer).not.toContain('You are');
+    // rlm's own note on an unapproved answer quotes the verifier's issues; the rest is the model's.
+    const ownText = withoutOwnNotes([{ role: 'assistant', content: answer }])[0]?.content as string;
+    expect(ownText).not.toMatch(/<think>|APPROVED|REJECTED|"verdict"|"strategy"|acceptance checks/i);
+    expect(ownText).not.toContain('You are');
 
     const run = (await (await fetch(`${stack.url}/v1/rlm/runs/${runId}`)).json()) as { attempts: AttemptRecord[] };
     const verifies = run.attempts.filter((attempt) => attempt.stage === 'verify' && attempt.model !== null);
     expect(verifies.length).toBeGreaterThan(0);
     for (const verify of verifies) {
-      expect(verify.error, `verdict of ${runId} attempt ${verify.seq}: ${verify.output?.content}`).toBeNull();
+      // Readable: a verdict the gate reinterprets (an APPROVED that lists real issues) is still a verdict.
+      expect(verify.error ?? '', `verdict of ${runId} attempt ${verify.seq}: ${verify.output?.content}`).not.toMatch(/unreadable/);
       expect(['APPROVED', 'REJECTED']).toContain(verify.verdict);
     }
     const calls = run.attempts.filter((attempt) => attempt.model !== null).length;

@@ -20,9 +20,14 @@ export interface Draft {
 export interface CheckContext {
   responseFormat?: OpenAIResponseFormat | null;
   tools?: OpenAIToolDefinition[] | null;
+  /**
+   * Phrases of the pipeline's own prompts (promptPhrases). A draft that contains one repeats rlm's
+   * instructions instead of answering: real SmolLM2, asked to revise, wrote the revise prompt back.
+   */
+  promptPhrases?: readonly string[];
 }
 
-export type CheckName = 'empty_answer' | 'json_object' | 'json_schema' | 'tool_arguments' | 'fenced_json' | 'fenced_javascript';
+export type CheckName = 'empty_answer' | 'prompt_echo' | 'json_object' | 'json_schema' | 'tool_arguments' | 'fenced_json' | 'fenced_javascript';
 
 export interface CheckResult {
   name: CheckName;
@@ -38,6 +43,9 @@ export function runDeterministicChecks(draft: Draft, context: CheckContext): Che
   // One budget for every schema the draft is held to, so a hundred tool calls cannot take a hundred budgets.
   const budget = createWorkBudget(VALIDATION_STEP_BUDGET);
   const results: CheckResult[] = [checkEmptyAnswer(draft)];
+  // Like the fenced-block checks, it applies only where it finds something: an echo.
+  const echo = checkPromptEcho(draft, context.promptPhrases ?? []);
+  if (!echo.passed) results.push(echo);
   const format = context.responseFormat;
   // A turn that only calls tools has no content to hold to the response format.
   const formatApplies = draft.content.trim() !== '' || draft.toolCalls.length === 0;
@@ -59,6 +67,32 @@ export function runDeterministicChecks(draft: Draft, context: CheckContext): Che
 function checkEmptyAnswer(draft: Draft): CheckResult {
   const empty = draft.content.trim() === '' && draft.toolCalls.length === 0;
   return result('empty_answer', empty ? ['The answer is empty.'] : []);
+}
+
+function checkPromptEcho(draft: Draft, phrases: readonly string[]): CheckResult {
+  const content = collapseSpaces(draft.content);
+  const echoed = phrases.find((phrase) => content.includes(phrase));
+  return result('prompt_echo', echoed === undefined ? [] : [`The answer repeats the pipeline's own instructions ("${echoed}") instead of answering.`]);
+}
+
+/** Shorter pieces of a prompt could turn up in an honest answer; these cannot, except by echoing it. */
+const MIN_ECHO_PHRASE = 24;
+
+/**
+ * The phrases of a prompt template that an answer contains only by repeating the prompt: its
+ * sentences (and headings ending in ":"), spaces collapsed, placeholders cut out, at least 24
+ * characters long.
+ */
+export function promptPhrases(template: string): string[] {
+  const text = collapseSpaces(template.replace(/\{\{[^}]*\}\}/g, '\n').replace(/<\/?[a-z]+>/g, '\n'));
+  return text
+    .split(/(?<=[.!?:])\s+|\n/)
+    .map((phrase) => phrase.trim())
+    .filter((phrase) => phrase.length >= MIN_ECHO_PHRASE);
+}
+
+function collapseSpaces(text: string): string {
+  return text.replace(/\s+/g, ' ');
 }
 
 function checkJsonObject(content: string): CheckResult {

@@ -32,12 +32,19 @@ export function parseVerdict(content: string): { verdict: Verdict; issues: strin
   return reading.ok ? { verdict: reading.verdict, issues: reading.issues } : null;
 }
 
+/**
+ * The verify prompt's own placeholders (prompts/verify.md: `"issues": ["<one specific problem>",
+ * "..."]`). Real SmolLM2 and Gemma 3 copied them verbatim under an APPROVED; they name no problem,
+ * so they are not issues, and an approval that lists only them is an approval.
+ */
+const PROMPT_PLACEHOLDERS: ReadonlySet<string> = new Set(['<one specific problem>', '...', '…']);
+
 export function readVerdict(content: string): VerdictReading {
   const object = readJsonObject(content);
   if (!object.ok) return object;
   const { verdict } = object.value;
   if (verdict !== 'APPROVED' && verdict !== 'REJECTED') return { ok: false, reason: 'no "verdict" of APPROVED or REJECTED' };
-  const issues = nonBlankStrings(object.value.issues);
+  const issues = nonBlankStrings(object.value.issues).filter((issue) => !PROMPT_PLACEHOLDERS.has(issue.trim()));
   if (verdict === 'REJECTED') return { ok: true, verdict, stated: verdict, issues: issues.length > 0 ? issues : [NAMELESS_REJECTION], contradiction: null };
   if (issues.length === 0) return { ok: true, verdict, stated: verdict, issues, contradiction: null };
   // The prompt asks for `"issues": []` with an approval: an approval that names problems is not one.

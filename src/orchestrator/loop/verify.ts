@@ -7,7 +7,8 @@
  */
 import type { AttemptRecord } from '../../types/attempt.js';
 import { hashJson } from '../../utils/hash.js';
-import { runDeterministicChecks } from '../checks/checks.js';
+import { promptPhrases, runDeterministicChecks } from '../checks/checks.js';
+import type { PromptSet } from '../../prompts/load.js';
 import { conversationText, draftText, numbered } from './conversation-text.js';
 import type { Draft } from '../checks/checks.js';
 import type { Plan } from './plan.js';
@@ -40,7 +41,7 @@ export interface VerifyOutcome {
 
 export async function verifyDraft(run: RunContext, draftAttempt: AttemptRecord, draft: Draft, plan: Plan | null, context: string): Promise<VerifyOutcome> {
   const { request, profile } = run.input;
-  const checks = runDeterministicChecks(draft, { responseFormat: request.response_format ?? null, tools: request.tools ?? null });
+  const checks = runDeterministicChecks(draft, { responseFormat: request.response_format ?? null, tools: request.tools ?? null, promptPhrases: phrasesOf(run.deps.prompts) });
   let failed: { attempt: AttemptRecord; issues: string[] } | undefined;
   for (const check of checks) {
     const attempt = await record(run, {
@@ -92,4 +93,16 @@ export async function verifyDraft(run: RunContext, draftAttempt: AttemptRecord, 
   );
   const { attempt } = result;
   return { approved: attempt.verdict === 'APPROVED', issues: attempt.issues, attempt };
+}
+
+/** Computed once per prompt set (the set is loaded once and never changes). */
+const phrasesByPromptSet = new WeakMap<PromptSet, string[]>();
+
+function phrasesOf(prompts: PromptSet): string[] {
+  let phrases = phrasesByPromptSet.get(prompts);
+  if (phrases === undefined) {
+    phrases = [...new Set(Object.values(prompts).flatMap((prompt) => promptPhrases(prompt.template)))];
+    phrasesByPromptSet.set(prompts, phrases);
+  }
+  return phrases;
 }
