@@ -209,3 +209,13 @@ describe('a slow or failing pipeline run on /api/chat', () => {
     expect((response.json() as { error: string }).error).toMatch(/out of memory/);
   });
 });
+
+describe("Ollama's own Go client (`ollama show`, `ollama run`)", () => {
+  it('sends the deprecated `name` beside an empty `model`: the name is the model', async () => {
+    const show = await postJson(`${stack.url}/api/show`, { model: '', name: 'rlm' });
+    expect(show.status).toBe(200);
+    expect((show.json() as { modelfile: string }).modelfile).toMatch(/^# rlm pipeline model "rlm"/);
+    const installed = await postJson(`${stack.url}/api/show`, { model: '', name: 'llama3.2' });
+    expect((installed.json() as { capabilities: string[] }).capabilities).toEqual(['completion', 'tools']);
+  });
+});

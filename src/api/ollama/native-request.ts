@@ -17,12 +17,18 @@ export function nativeBody(value: unknown, what: string): Record<string, unknown
   return value;
 }
 
-/** `model` as sent ("" when absent), or a 400 for another type. */
+/**
+ * `model` as sent ("" when absent), or a 400 for another type. `name` is its deprecated spelling,
+ * which Ollama's own Go client still fills in while it sends `"model": ""` beside it (`ollama show`).
+ */
 export function nativeModel(body: Record<string, unknown>): string {
-  const model = body['model'] ?? body['name'];
-  if (!isPresent(model)) return '';
-  if (typeof model !== 'string') throw new NativeRequestError(`json: cannot unmarshal ${describeValue(model)} into Go struct field .model of type string`, 'invalid_type');
-  return model;
+  for (const key of ['model', 'name']) {
+    const value = body[key];
+    if (!isPresent(value) || value === '') continue;
+    if (typeof value !== 'string') throw new NativeRequestError(`json: cannot unmarshal ${describeValue(value)} into Go struct field .${key} of type string`, 'invalid_type');
+    return value;
+  }
+  return '';
 }
 
 /** Ollama streams unless told `stream: false` (the native default is true, §3.1). */
