@@ -5,7 +5,7 @@
  * gets its `seal` (trace-seal.ts), which only the key's holder can compute. Sealing returns
  * deep-frozen plain-JSON copies: what is hashed is exactly what is written and later read back.
  */
-import { canonicalJson, hashJson } from '../../utils/hash.js';
+import { hashJson } from '../../utils/hash.js';
 import type { AttemptRecord, RunHeader, TraceRecord } from '../../types/attempt.js';
 import { sealOf } from './trace-seal.js';
 
@@ -19,10 +19,6 @@ export interface ChainProblem {
 type HeaderFields = Omit<RunHeader, 'type' | 'prevHash' | 'hash'>;
 type AttemptFields = Omit<AttemptRecord, 'type' | 'runId' | 'seq' | 'prevHash' | 'hash'>;
 
-/** Keys the sealer owns: a caller's stray copy of one (e.g. a whole record passed back in) is ignored. */
-const HEADER_SEALED_KEYS = ['type', 'prevHash', 'hash', 'seal'];
-const ATTEMPT_SEALED_KEYS = ['type', 'runId', 'seq', 'prevHash', 'hash', 'seal'];
-
 /** hash = sha256 of canonicalJson(record without its `hash` and `seal` keys); the seal is made from the hash. */
 export function recordHash(record: Omit<TraceRecord, 'hash'> | TraceRecord): string {
   return hashJson(withoutKeys(record, ['hash', 'seal']));
@@ -30,26 +26,64 @@ export function recordHash(record: Omit<TraceRecord, 'hash'> | TraceRecord): str
 
 /** Without a key the record has no seal (as records written before sealing). */
 export function sealHeader(header: HeaderFields, key?: Uint8Array): RunHeader {
-  const content = withoutKeys(plainCopy(header), HEADER_SEALED_KEYS);
-  const unsealed = { type: 'run', ...content, prevHash: null };
-  return deepFreeze(withHash(unsealed, key)) as RunHeader;
+  return sealHeaderLine(header, key).record;
 }
 
 /** Seals the attempt that follows `previous`: runId from it, prevHash = its hash. */
 export function sealAttempt(previous: TraceRecord, attempt: AttemptFields, seq: number, key?: Uint8Array): AttemptRecord {
+  return sealAttemptLine(previous, attempt, seq, key).record;
+}
+
+/** A sealed record and the line that stores it (its JSON, without the newline). */
+export interface SealedLine<T extends TraceRecord> {
+  record: T;
+  line: string;
+}
+
+export function sealHeaderLine(header: HeaderFields, key?: Uint8Array): SealedLine<RunHeader> {
+  const unsealed: Record<string, unknown> = { type: 'run', ...header, prevHash: null };
+  // A caller's stray copy of a key the sealer owns (e.g. a whole record passed back in) is overruled.
+  unsealed.type = 'run';
+  unsealed.prevHash = null;
+  return sealed(unsealed, key) as SealedLine<RunHeader>;
+}
+
+export function sealAttemptLine(previous: TraceRecord, attempt: AttemptFields, seq: number, key?: Uint8Array): SealedLine<AttemptRecord> {
   // The sequence is implied by the chain; a wrong one would only surface later, in verifyChain.
   const expected = previous.type === 'run' ? 0 : previous.seq + 1;
   if (seq !== expected) {
     throw new RangeError(`sealAttempt: seq ${seq} cannot follow ${describe(previous)}; expected ${expected}.`);
   }
-  const content = withoutKeys(plainCopy(attempt), ATTEMPT_SEALED_KEYS);
-  const unsealed = { type: 'attempt', runId: previous.runId, seq, ...content, prevHash: previous.hash };
-  return deepFreeze(withHash(unsealed, key)) as AttemptRecord;
+  const unsealed: Record<string, unknown> = { type: 'attempt', runId: previous.runId, seq, ...attempt, prevHash: previous.hash };
+  unsealed.type = 'attempt';
+  unsealed.runId = previous.runId;
+  unsealed.seq = seq;
+  unsealed.prevHash = previous.hash;
+  return sealed(unsealed, key) as SealedLine<AttemptRecord>;
 }
 
-function withHash<T extends object>(unsealed: T, key: Uint8Array | undefined): T & { hash: string; seal?: string } {
-  const hash = hashJson(unsealed);
-  return key === undefined ? { ...unsealed, hash } : { ...unsealed, hash, seal: sealOf(key, hash) };
+/**
+ * One JSON.stringify makes the line's text in the caller's key order (the file stays readable),
+ * refusing what it would otherwise silently change (NaN, Infinity, functions, symbols, Map, Set;
+ * BigInt and cycles it refuses itself) and leaving out a stray `hash` or `seal`; parsing it back
+ * gives the plain-JSON copy that is hashed, exactly as the line read back from disk will be, and
+ * that becomes the frozen record. The hash and seal are then added to both.
+ */
+function sealed(unsealed: Record<string, unknown>, key: Uint8Array | undefined): SealedLine<TraceRecord> {
+  const text = JSON.stringify(unsealed, function (this: unknown, name: string, value: unknown) {
+    if (this === unsealed && (name === 'hash' || name === 'seal')) return undefined;
+    return refuseLossy(name, value);
+  });
+  const record = JSON.parse(text) as Record<string, unknown>;
+  const hash = hashJson(record);
+  record.hash = hash;
+  let line = `${text.slice(0, -1)},"hash":"${hash}"`;
+  if (key !== undefined) {
+    const seal = sealOf(key, hash);
+    record.seal = seal;
+    line += `,"seal":"${seal}"`;
+  }
+  return { record: deepFreeze(record) as unknown as TraceRecord, line: `${line}}` };
 }
 
 /**
@@ -106,14 +140,27 @@ function safeRecordHash(record: TraceRecord): string | Error {
   }
 }
 
-/**
- * A plain-JSON copy that keeps the caller's key order (the file stays readable). canonicalJson runs
- * first because it throws on what JSON.stringify would silently change (NaN, Map, cycles): after
- * that check the copy hashes exactly as the line read back from disk will.
- */
-function plainCopy(value: object): Record<string, unknown> {
-  canonicalJson(value);
-  return JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
+/** Called from JSON.stringify's replacer, which sees each value after its toJSON, as canonicalJson does. */
+function refuseLossy(key: string, value: unknown): unknown {
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`Cannot seal a record: ${describeKey(key)} is ${value}, which JSON cannot represent.`);
+      return value;
+    case 'function':
+    case 'symbol':
+      throw new TypeError(`Cannot seal a record: ${describeKey(key)} is a ${typeof value}, which cannot be hashed stably.`);
+    case 'object':
+      if (value instanceof Map || value instanceof Set) {
+        throw new TypeError(`Cannot seal a record: ${describeKey(key)} is a ${value.constructor.name}, which JSON would write as {}.`);
+      }
+      return value;
+    default:
+      return value;
+  }
+}
+
+function describeKey(key: string): string {
+  return key === '' ? 'the record' : `the value of "${key}"`;
 }
 
 /** fromEntries defines own properties, so even a "__proto__" key stays data. */
