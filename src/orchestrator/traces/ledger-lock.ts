@@ -7,9 +7,12 @@
  * that died (a crash mid-append) is taken over. Known gap: two processes taking over the same dead
  * lock at the same instant can both proceed; that needs a crash first, inside the milliseconds of an
  * append, and then a fork in the ledger's chain shows it.
+ *
+ * The file operations are synchronous: each is a metadata call of microseconds, cheaper than a
+ * round trip through libuv's thread pool. Only waiting for another process's lock is asynchronous.
  */
 import { randomBytes } from 'node:crypto';
-import { link, readFile, unlink, writeFile } from 'node:fs/promises';
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { errorCode } from '../../utils/durable-file.js';
 import { PRIVATE_FILE_MODE } from '../../utils/private-files.js';
 import type { Liveness } from './run-liveness.js';
@@ -22,27 +25,35 @@ export async function withLedgerLock<T>(lockPath: string, liveness: Liveness, wo
   try {
     return await work();
   } finally {
-    await unlink(lockPath).catch(() => undefined);
+    unlinkQuietly(lockPath);
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone (taken over from us as stale, or never made)
   }
 }
 
 async function acquire(lockPath: string, liveness: Liveness): Promise<void> {
   const temporary = `${lockPath}.${liveness.pid}.${randomBytes(6).toString('hex')}`;
-  await writeFile(temporary, `${liveness.pid}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  writeFileSync(temporary, `${liveness.pid}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
   const deadline = Date.now() + WAIT_MS;
   try {
     for (;;) {
       try {
-        await link(temporary, lockPath);
+        linkSync(temporary, lockPath);
         return;
       } catch (error) {
         if (errorCode(error) !== 'EEXIST') throw error;
       }
-      const holder = await lockHolder(lockPath);
+      const holder = lockHolder(lockPath);
       if (holder === 'released') continue;
       // This process appends one line at a time, so a lock naming it was left by an earlier process with the same pid.
       if (holder === 'unreadable' || holder === liveness.pid || !liveness.isAlive(holder)) {
-        await unlink(lockPath).catch(() => undefined);
+        unlinkQuietly(lockPath);
         continue;
       }
       if (Date.now() > deadline) {
@@ -51,14 +62,14 @@ async function acquire(lockPath: string, liveness: Liveness): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     }
   } finally {
-    await unlink(temporary).catch(() => undefined);
+    unlinkQuietly(temporary);
   }
 }
 
 /** The pid in the lock file, or why there is none: released meanwhile, or not a pid (no rlm wrote it). */
-async function lockHolder(lockPath: string): Promise<number | 'released' | 'unreadable'> {
+function lockHolder(lockPath: string): number | 'released' | 'unreadable' {
   try {
-    const pid = Number((await readFile(lockPath, 'utf8')).trim());
+    const pid = Number(readFileSync(lockPath, 'utf8').trim());
     return Number.isInteger(pid) && pid > 0 ? pid : 'unreadable';
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return 'released';
