@@ -64,7 +64,8 @@ export async function runPipeline(deps: PipelineDeps, input: PipelineRequest, wr
     );
     throw error;
   } finally {
-    await writer.close();
+    // The response waits for the run's records to be durable; its ledger line follows (settle waits for it).
+    await writer.closeDurable();
   }
   const trace = { header: writer.header, attempts: [...writer.attempts] };
   return { trace, summary: summarizeRun(trace) };
@@ -75,7 +76,7 @@ export async function abandonRun(deps: PipelineDeps, input: PipelineRequest, wri
   try {
     await finish({ deps, input, writer }, 'aborted', null, reason);
   } finally {
-    await writer.close();
+    await writer.closeDurable();
   }
 }
 

@@ -3,18 +3,29 @@
  * as one line in one write on a file opened for appending (so a crash leaves at most one torn last
  * line, which readers skip), and closing makes the file durable and then, for a run that finished,
  * writes its ledger line.
+ *
+ * What each step survives (docs/pipeline.md, "Attempt records"):
+ * - An append returns once its line is in the file: written to the kernel's page cache by a
+ *   synchronous write(2) of a few hundred bytes (microseconds, cheaper than a round trip through
+ *   libuv's thread pool). A process killed at any point (SIGKILL, a crash) leaves every appended
+ *   record readable.
+ * - Closing makes them durable against a power cut: one fdatasync of the file for all its records
+ *   and, issued with it, the fsync of its directory entry, shared with the runs closing alongside
+ *   (directory-sync.ts). Only then is the run durable, and only then may the ledger say how it
+ *   ended.
+ * - The ledger line of a finished run follows (`closeDurable` returns before it, `close` after it).
  */
-import { open, unlink } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { closeSync, fdatasync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { runIdDate } from '../service/run-id.js';
-import type { AttemptRecord, RunHeader, TraceRecord } from '../../types/attempt.js';
-import { syncDirectory, writeAll } from '../../utils/durable-file.js';
-import { makePrivateDirectory, PRIVATE_FILE_MODE } from '../../utils/private-files.js';
+import type { AttemptRecord, RunHeader } from '../../types/attempt.js';
+import { errorCode } from '../../utils/durable-file.js';
+import { PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE } from '../../utils/private-files.js';
+import { syncDirectorySoon } from './directory-sync.js';
 import type { RunLedger } from './run-ledger.js';
 import { beginWriting, endWriting } from './run-liveness.js';
 import type { StoreHeaderFields } from './stored-header.js';
-import { sealAttempt, sealHeader } from './trace-chain.js';
+import { sealAttemptLine, sealHeaderLine } from './trace-chain.js';
 import { TRACE_SUFFIX } from './trace-directory.js';
 
 export type HeaderFields = Omit<RunHeader, 'type' | 'prevHash' | 'hash'> & StoreHeaderFields;
@@ -24,7 +35,10 @@ export interface RunWriter {
   readonly header: RunHeader;
   /** What was appended so far, in order (frozen records). */
   readonly attempts: readonly AttemptRecord[];
-  /** Seals and writes one line; appends of one run are written in call order even if called concurrently. */
+  /**
+   * Seals and writes one line; it resolves once the line is in the file (it survives the process
+   * being killed; closing makes it survive a power cut). Appends are written in call order.
+   */
   append(attempt: AttemptFields): Promise<AttemptRecord>;
   /**
    * Waits for pending appends, makes the file durable and closes it; a run that finished then gets
@@ -32,6 +46,11 @@ export interface RunWriter {
    * durable): it goes to `onLedgerError`, and verify-traces reports the run as not in the ledger.
    */
   close(): Promise<void>;
+  /**
+   * The same close, resolving as soon as the run's records are durable: the ledger line is then on
+   * its way (already queued, so the ledger's `idle` and the store's `settle` wait for it).
+   */
+  closeDurable(): Promise<void>;
 }
 
 export interface RunWriterDeps {
@@ -44,39 +63,67 @@ export async function startRunFile(runsDir: string, fields: HeaderFields, deps: 
   const day = runIdDate(fields.runId);
   // The id becomes a path: only the exact run id shape may name a file.
   if (day === undefined) throw new TypeError(`Cannot store run ${JSON.stringify(fields.runId)}: not a run id (make one with newRunId).`);
-  const header = sealHeader(fields, deps.key);
+  const { record: header, line } = sealHeaderLine(fields, deps.key);
   const directory = join(runsDir, day);
-  await makePrivateDirectory(directory);
   const path = join(directory, `${header.runId}${TRACE_SUFFIX}`);
-  // 'ax': append-only, and fail if the file exists, so two runs can never write into one chain.
-  const handle = await open(path, 'ax', PRIVATE_FILE_MODE);
+  const { fd, created } = createFile(path, directory);
   beginWriting(path);
   try {
-    await writeLine(handle, header);
+    writeLine(fd, line);
   } catch (error) {
     // A run without its header is unreadable; remove it. The write error is the one worth reporting.
     endWriting(path);
-    await handle.close().catch(() => undefined);
-    await unlink(path).catch(() => undefined);
+    closeQuietly(fd);
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone, or not ours to remove
+    }
     throw error;
   }
-  return createRunWriter(handle, path, directory, header, deps);
+  // The entries that make the file findable after a power cut: its own, and those of the day
+  // directory (and the runs directory) when this run created them.
+  const entries = [directory, ...createdParents(created, directory)];
+  return createRunWriter(fd, path, header, entries, deps);
 }
 
-function createRunWriter(handle: FileHandle, path: string, directory: string, header: RunHeader, deps: RunWriterDeps): RunWriter {
-  const attempts: AttemptRecord[] = [];
-  let queue: Promise<unknown> = Promise.resolve();
-  let failure: { cause: unknown } | undefined;
-  let closing: Promise<void> | undefined;
+/**
+ * 'ax': append-only, and fail if the file exists, so two runs can never write into one chain. The
+ * day directory is made on the first run of the day (mkdir returns the first level it created).
+ */
+function createFile(path: string, directory: string): { fd: number; created: string | undefined } {
+  try {
+    return { fd: openSync(path, 'ax', PRIVATE_FILE_MODE), created: undefined };
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+  }
+  const created = mkdirSync(directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
+  return { fd: openSync(path, 'ax', PRIVATE_FILE_MODE), created };
+}
 
-  async function appendNow(fields: AttemptFields): Promise<AttemptRecord> {
+/** The directories whose entries changed when `created` (and everything below it, down to `directory`) was made. */
+function createdParents(created: string | undefined, directory: string): string[] {
+  if (created === undefined) return [];
+  const parents: string[] = [];
+  for (let level = directory; ; level = dirname(level)) {
+    parents.push(dirname(level));
+    if (level === created || dirname(level) === level) return parents;
+  }
+}
+
+function createRunWriter(fd: number, path: string, header: RunHeader, entries: readonly string[], deps: RunWriterDeps): RunWriter {
+  const attempts: AttemptRecord[] = [];
+  let failure: { cause: unknown } | undefined;
+  let closing: Promise<{ ledgerLine: Promise<void> }> | undefined;
+
+  function appendNow(fields: AttemptFields): AttemptRecord {
     // After a failed write the file may end in part of a line: chaining more onto it would bury it mid-file.
     if (failure !== undefined) {
       throw new Error(`Run ${header.runId}: an earlier append failed, so its trace cannot be continued.`, failure);
     }
-    const record = sealAttempt(attempts.at(-1) ?? header, fields, attempts.length, deps.key);
+    const { record, line } = sealAttemptLine(attempts.at(-1) ?? header, fields, attempts.length, deps.key);
     try {
-      await writeLine(handle, record);
+      writeLine(fd, line);
     } catch (error) {
       failure = { cause: error };
       throw error;
@@ -85,45 +132,75 @@ function createRunWriter(handle: FileHandle, path: string, directory: string, he
     return record;
   }
 
-  async function closeNow(): Promise<void> {
+  async function closeNow(): Promise<{ ledgerLine: Promise<void> }> {
     try {
-      await queue;
+      // The file's records and its directory entries, flushed together: one wait for the disk.
+      const entriesDurable = Promise.all(entries.map((entry) => syncDirectorySoon(entry)));
       try {
-        await handle.datasync();
+        await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+      } catch (error) {
+        entriesDurable.catch(() => undefined); // the fdatasync's failure is the one reported
+        throw error;
       } finally {
-        await handle.close();
+        closeQuietly(fd);
       }
-      await syncDirectory(directory);
-      // Only now, with the run durable, may the ledger say how it ended.
-      if (failure === undefined && attempts.some((attempt) => attempt.stage === 'finish')) {
-        const last = attempts.at(-1) ?? header;
-        await deps.ledger
-          .append({ type: 'run', runId: header.runId, records: attempts.length + 1, lastHash: last.hash })
-          .catch((error: unknown) => deps.onLedgerError(error, header.runId));
-      }
+      await entriesDurable;
     } finally {
       // Until here the run is in flight; closed without a finish record, it can no longer finish: interrupted.
       endWriting(path);
     }
+    // Only now, with the run durable, may the ledger say how it ended. Queued before this returns.
+    if (failure !== undefined || !attempts.some((attempt) => attempt.stage === 'finish')) return { ledgerLine: Promise.resolve() };
+    const last = attempts.at(-1) ?? header;
+    const ledgerLine = deps.ledger
+      .append({ type: 'run', runId: header.runId, records: attempts.length + 1, lastHash: last.hash })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          try {
+            deps.onLedgerError(error, header.runId);
+          } catch {
+            // the sink's own failure must not become an unhandled rejection of a close nobody awaits
+          }
+        },
+      );
+    return { ledgerLine };
   }
+
+  const startClosing = (): Promise<{ ledgerLine: Promise<void> }> => (closing ??= closeNow());
 
   return {
     header,
     attempts,
     append(fields) {
       if (closing !== undefined) return Promise.reject(new Error(`Run ${header.runId} is closed; nothing more can be appended.`));
-      const task = queue.then(() => appendNow(fields));
-      // Each caller gets its own rejection; the queue itself must keep going.
-      queue = task.catch(() => undefined);
-      return task;
+      // Each caller gets its own rejection; the chain goes on from the last record written.
+      try {
+        return Promise.resolve(appendNow(fields));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
-    close() {
-      closing ??= closeNow();
-      return closing;
-    },
+    close: () => startClosing().then(({ ledgerLine }) => ledgerLine),
+    closeDurable: () => startClosing().then(() => undefined),
   };
 }
 
-async function writeLine(handle: FileHandle, record: TraceRecord): Promise<void> {
-  await writeAll(handle, Buffer.from(`${JSON.stringify(record)}\n`, 'utf8'));
+/** Every byte of the line and its newline, in one write(2) unless the kernel takes less. */
+function writeLine(fd: number, line: string): void {
+  const bytes = Buffer.from(`${line}\n`, 'utf8');
+  let offset = 0;
+  while (offset < bytes.length) {
+    const written = writeSync(fd, bytes, offset, bytes.length - offset);
+    if (written === 0) throw new Error('Writing a trace record made no progress (is the disk full?).');
+    offset += written;
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // closing can only fail on a descriptor already gone; the data's fate was decided by fdatasync
+  }
 }

@@ -120,18 +120,24 @@ export function createTraceStore(options: TraceStoreOptions): TraceStore {
       const sealKey = await keyOf();
       const ledgerHead = await ledger.head();
       const writer = await startRunFile(runsDir, { ...header, pid: liveness.pid, startSeq, ledgerHead }, { key: sealKey, ledger, onLedgerError });
+      const close = (): Promise<void> => {
+        const closing = writer.close();
+        closings.add(closing);
+        void closing.then(
+          () => closings.delete(closing),
+          () => closings.delete(closing),
+        );
+        return closing;
+      };
       return {
         ...writer,
         header: writer.header,
         attempts: writer.attempts,
-        close() {
-          const closing = writer.close();
-          closings.add(closing);
-          void closing.then(
-            () => closings.delete(closing),
-            () => closings.delete(closing),
-          );
-          return closing;
+        close,
+        closeDurable() {
+          // The whole close (the ledger line too) is what settle waits for.
+          void close();
+          return writer.closeDurable();
         },
       };
     },
@@ -141,8 +147,10 @@ export function createTraceStore(options: TraceStoreOptions): TraceStore {
     get: readRun,
     list: (listOptions) => listRuns(runsDir, listOptions, readRun),
     async verifyAll() {
-      // This process's pruning (every command prunes as it opens) settles first, so what it removes is in the ledger.
+      // This process's pruning (every command prunes as it opens) settles first, so what it removes is in the ledger,
+      // and so do the ledger lines of the runs this process finished.
       await pruning?.catch(() => undefined);
+      await ledger.idle();
       return verifyTraces({ dataDir, runsDir, liveness });
     },
     prune() {
