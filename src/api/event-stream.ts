@@ -1,4 +1,8 @@
-/** Opens the SSE answer every streaming endpoint uses: headers flushed at once, keep-alive comments while the backend works. */
+/**
+ * Opens the SSE answer every streaming endpoint uses: the headers go out in this tick, with the
+ * first events when they follow at once (one packet, not two), and keep-alive comments while the
+ * backend works.
+ */
 import type { RequestContext } from '../server/context.js';
 import { createSseWriter, type SseWriter } from '../utils/stream.js';
 

@@ -5,6 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { ClientAbortedError, toRlmError, type RlmError } from '../utils/errors.js';
+import { flushEvents, isEventStream } from '../utils/stream.js';
 import type { OpenAIErrorBody } from '../types/openai.js';
 
 export function errorBody(error: RlmError): OpenAIErrorBody {
@@ -20,8 +21,10 @@ export function sendError(response: ServerResponse, thrown: unknown): RlmError {
     return error;
   }
   if (response.headersSent) {
-    const contentType = String(response.getHeader('content-type') ?? '');
-    if (contentType.startsWith('text/event-stream')) {
+    // writeHead's headers cannot be read back unless one was set before it; the writer is known.
+    if (isEventStream(response) || String(response.getHeader('content-type') ?? '').startsWith('text/event-stream')) {
+      // The events the stream's writer still holds go first, so none is lost behind the error.
+      flushEvents(response);
       response.end(`data: ${JSON.stringify(errorBody(error))}\n\n`);
     } else {
       // A JSON answer half written cannot be repaired; cutting the connection is the honest signal.

@@ -3,6 +3,15 @@
  * events, a final `data: [DONE]`, and comments to keep idle connections alive. It respects
  * backpressure (a write that fills the buffer waits for 'drain') without ever waiting on a client
  * that has gone away.
+ *
+ * Events are gathered and handed to the response once per tick, as one write: a native stream's
+ * lines arrive in batches, and its events are all produced in one run of microtasks (the flush is
+ * a process.nextTick, which runs once that run is over), so a batch
+ * becomes one chunk of the chunked body and one socket write, headers included for the first one,
+ * instead of a write (four pieces to the socket) per event. The gathering is bounded: past
+ * FLUSH_BYTES the events go out at once, and once the response's buffer is full a write waits for
+ * 'drain' as before. Anything else that writes to the response (an error event from
+ * `sendError`) calls `flushEvents` first, so the order on the wire is the order of the calls.
  */
 import type { ServerResponse } from 'node:http';
 
@@ -21,12 +30,12 @@ export interface SseWriterOptions {
 export interface SseWriter {
   /** True once the response ended or the client went away; every write is then a no-op. */
   readonly closed: boolean;
-  /** Sends the status and headers at once, so the client sees the stream start before the first token. */
+  /** Sets the status and headers, and sends them by the end of this tick, with the first events if any. */
   open(): void;
   /** One `data:` event holding `JSON.stringify(value)`. Opens the stream first if needed. */
   data(value: unknown): Promise<void>;
   comment(text: string): Promise<void>;
-  /** The final `data: [DONE]` event, then the end of the response. */
+  /** The final `data: [DONE]` event, then the end of the response (its bytes are buffered, not awaited). */
   done(): Promise<void>;
   /** Ends the response without `[DONE]` (after an error event). */
   end(): void;
@@ -38,6 +47,9 @@ export interface SseWriter {
  */
 const KEEP_ALIVE_COMMENT = 'keep-alive';
 
+/** Gathered events past this many characters are written at once rather than at the end of the tick. */
+const FLUSH_BYTES = 16 * 1024;
+
 const DEFAULT_HEADERS: Record<string, string> = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
@@ -46,11 +58,31 @@ const DEFAULT_HEADERS: Record<string, string> = {
   'x-accel-buffering': 'no',
 };
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** The writer of each open event stream, so that another write to the response can go after its events. */
+const writers = new WeakMap<ServerResponse, () => void>();
+
+/** Writes the events an SSE writer has gathered for `response`, if any (before another write to it). */
+export function flushEvents(response: ServerResponse): void {
+  writers.get(response)?.();
+}
+
+/** Whether an SSE writer answers on `response` (its headers are not readable back after writeHead). */
+export function isEventStream(response: ServerResponse): boolean {
+  return writers.has(response);
+}
+
 export function createSseWriter(response: ServerResponse, options: SseWriterOptions = {}): SseWriter {
   const { signal } = options;
   const keepAliveMs = options.keepAliveMs ?? 0;
   let keepAliveTimer: NodeJS.Timeout | undefined;
   let clientGone = false;
+  /** Events not yet handed to the response. */
+  let pending = '';
+  let scheduled = false;
+  /** Whether anything (the headers included) went to the response since open(). */
+  let sent = false;
 
   const isClosed = (): boolean => clientGone || response.writableEnded || response.destroyed;
 
@@ -61,6 +93,7 @@ export function createSseWriter(response: ServerResponse, options: SseWriterOpti
 
   const onClose = (): void => {
     clientGone = true;
+    pending = '';
     stopKeepAlive();
     // The signal may outlive this response (a server-wide one); do not leave a listener on it.
     signal?.removeEventListener('abort', stopKeepAlive);
@@ -68,22 +101,53 @@ export function createSseWriter(response: ServerResponse, options: SseWriterOpti
   response.once('close', onClose);
   signal?.addEventListener('abort', stopKeepAlive, { once: true });
 
+  /** Hands what is gathered to the response; false when its buffer is full (wait for 'drain'). */
+  const flush = (): boolean => {
+    if (isClosed()) {
+      pending = '';
+      return true;
+    }
+    if (!response.headersSent) return true;
+    if (pending === '') {
+      // open() with nothing after it in this tick: the client must still see the stream start.
+      if (!sent) response.flushHeaders();
+      sent = true;
+      return !response.writableNeedDrain;
+    }
+    const bytes = pending;
+    pending = '';
+    sent = true;
+    return response.write(bytes);
+  };
+  const flushScheduled = (): void => {
+    scheduled = false;
+    flush();
+  };
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    // After the microtasks that produce a batch's events have all run, before any I/O.
+    process.nextTick(flushScheduled);
+  };
+  writers.set(response, flush);
+
   const sendKeepAlive = (): void => {
     // A full buffer already proves the connection is busy; piling a comment on it helps no one.
-    if (isClosed() || response.writableNeedDrain) {
+    if (isClosed() || response.writableNeedDrain || pending !== '') {
       keepAliveTimer?.refresh();
       return;
     }
-    response.write(`: ${KEEP_ALIVE_COMMENT}\n\n`);
+    pending = `: ${KEEP_ALIVE_COMMENT}\n\n`;
+    flush();
     keepAliveTimer?.refresh();
   };
 
   const open = (): void => {
     if (response.headersSent || isClosed()) return;
     const headers: Record<string, string> = { ...DEFAULT_HEADERS };
-    for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
+    if (options.headers !== undefined) for (const [name, value] of Object.entries(options.headers)) headers[name.toLowerCase()] = value;
     response.writeHead(200, headers);
-    response.flushHeaders();
+    schedule();
     if (keepAliveMs > 0 && !signal?.aborted) {
       keepAliveTimer = setTimeout(sendKeepAlive, keepAliveMs);
       // An idle stream must not keep the process alive on its own.
@@ -91,13 +155,19 @@ export function createSseWriter(response: ServerResponse, options: SseWriterOpti
     }
   };
 
-  const write = async (bytes: string): Promise<void> => {
-    if (signal?.aborted) throw signal.reason;
-    if (isClosed()) return;
+  const write = (bytes: string): Promise<void> => {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (isClosed()) return RESOLVED;
     open();
     keepAliveTimer?.refresh();
-    if (response.write(bytes)) return;
-    await drained(response, () => isClosed(), signal);
+    pending += bytes;
+    if (pending.length >= FLUSH_BYTES) {
+      if (flush()) return RESOLVED;
+    } else {
+      schedule();
+      if (!response.writableNeedDrain) return RESOLVED;
+    }
+    return drained(response, () => isClosed(), signal);
   };
 
   return {
@@ -116,16 +186,24 @@ export function createSseWriter(response: ServerResponse, options: SseWriterOpti
       if (/[\r\n]/.test(text)) return Promise.reject(new TypeError('An SSE comment cannot contain a line break.'));
       return write(`: ${text}\n\n`);
     },
-    async done(): Promise<void> {
-      if (signal?.aborted) throw signal.reason;
-      if (isClosed()) return;
+    done(): Promise<void> {
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      if (isClosed()) return RESOLVED;
       open();
       stopKeepAlive();
-      await ended(response, `data: [DONE]\n\n`, signal);
+      const bytes = `${pending}data: [DONE]\n\n`;
+      pending = '';
+      // The last events and the chunked terminator in one write; the response flushes them itself.
+      response.end(bytes);
+      return RESOLVED;
     },
     end(): void {
       stopKeepAlive();
-      if (!response.writableEnded && !response.destroyed) response.end();
+      if (response.writableEnded || response.destroyed) return;
+      const bytes = pending;
+      pending = '';
+      if (bytes !== '' && response.headersSent && !clientGone) response.end(bytes);
+      else response.end();
     },
   };
 }
@@ -133,21 +211,11 @@ export function createSseWriter(response: ServerResponse, options: SseWriterOpti
 /** Waits for 'drain', or less: the response closing resolves, the signal aborting rejects. */
 function drained(response: ServerResponse, isClosed: () => boolean, signal: AbortSignal | undefined): Promise<void> {
   // The socket may have closed between write() and now; 'close' would then never come again.
-  if (isClosed()) return Promise.resolve();
-  return settleOnEvents(response, ['drain', 'close'], signal);
-}
-
-/** Ends the response with `bytes` and waits until it is flushed, or the client has gone. */
-function ended(response: ServerResponse, bytes: string, signal: AbortSignal | undefined): Promise<void> {
-  const settled = settleOnEvents(response, ['finish', 'close'], signal);
-  response.end(bytes);
-  return settled;
-}
-
-function settleOnEvents(response: ServerResponse, events: string[], signal: AbortSignal | undefined): Promise<void> {
+  if (isClosed() || !response.writableNeedDrain) return RESOLVED;
   return new Promise((resolve, reject) => {
     const cleanUp = (): void => {
-      for (const event of events) response.removeListener(event, onEvent);
+      response.removeListener('drain', onEvent);
+      response.removeListener('close', onEvent);
       signal?.removeEventListener('abort', onAbort);
     };
     const onEvent = (): void => {
@@ -158,7 +226,8 @@ function settleOnEvents(response: ServerResponse, events: string[], signal: Abor
       cleanUp();
       reject(signal?.reason);
     };
-    for (const event of events) response.once(event, onEvent);
+    response.once('drain', onEvent);
+    response.once('close', onEvent);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
