@@ -68,20 +68,26 @@ export function parseChatRequest(body: unknown): OpenAIChatCompletionRequest {
   const messages = parseChatMessages(source['messages']);
   const choices = optionalNumber(source, 'n', { integer: true, min: 1 });
   if (choices !== undefined && choices > 1) throw new InvalidRequestError('n > 1 is not supported', 'n', 'unsupported_parameter');
-  const request: OpenAIChatCompletionRequest = { ...unknownFields(source, KNOWN_FIELDS), model, messages };
-  return withoutUndefined({
-    ...request,
-    stream: optionalBoolean(source, 'stream'),
-    stream_options: parseStreamOptions(source),
-    ...parseSamplingFields(source),
-    max_completion_tokens: parseMaxTokens(source, 'max_completion_tokens'),
-    response_format: parseResponseFormat(source),
-    tools: parseTools(source),
-    tool_choice: source['tool_choice'] ?? undefined,
-    reasoning_effort: optionalEnum(source, 'reasoning_effort', REASONING_EFFORTS),
-    logprobs: optionalBoolean(source, 'logprobs'),
-    top_logprobs: optionalNumber(source, 'top_logprobs', { integer: true, min: 0, max: 20 }),
-  });
+  // One object, filled in the order the fields are checked: unknown fields first, then the known
+  // ones that are present (no spread copies, no pass to drop the undefined ones).
+  const request = unknownFields(source, KNOWN_FIELDS) as unknown as OpenAIChatCompletionRequest;
+  request.model = model;
+  request.messages = messages;
+  const fields = request as unknown as Record<string, unknown>;
+  const set = (key: string, value: unknown): void => {
+    if (value !== undefined) fields[key] = value;
+  };
+  set('stream', optionalBoolean(source, 'stream'));
+  set('stream_options', parseStreamOptions(source));
+  parseSamplingFields(source, fields);
+  set('max_completion_tokens', parseMaxTokens(source, 'max_completion_tokens'));
+  set('response_format', parseResponseFormat(source));
+  set('tools', parseTools(source));
+  set('tool_choice', source['tool_choice'] ?? undefined);
+  set('reasoning_effort', optionalEnum(source, 'reasoning_effort', REASONING_EFFORTS));
+  set('logprobs', optionalBoolean(source, 'logprobs'));
+  set('top_logprobs', optionalNumber(source, 'top_logprobs', { integer: true, min: 0, max: 20 }));
+  return request;
 }
 
 export function parseStreamOptions(body: Record<string, unknown>): { include_usage?: boolean } | undefined {

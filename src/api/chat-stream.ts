@@ -50,9 +50,12 @@ export function createChatChunkStream(context: ChatResponseContext & { includeUs
       const { thinking, content } = native.message;
       if (thinking !== undefined && thinking !== '') chunks.push(chunk({ reasoning_content: thinking }));
       if (content !== undefined && content !== '') chunks.push(chunk({ content }, null, toOpenAILogprobs(native.logprobs)));
-      for (const call of toOpenAIToolCalls(native.message.tool_calls ?? [], context.newToolCallId)) {
-        chunks.push(chunk({ tool_calls: [{ index: nextToolCallIndex, ...call }] }));
-        nextToolCallIndex += 1;
+      const calls = native.message.tool_calls;
+      if (calls !== undefined && calls.length > 0) {
+        for (const call of toOpenAIToolCalls(calls, context.newToolCallId)) {
+          chunks.push(chunk({ tool_calls: [{ index: nextToolCallIndex, ...call }] }));
+          nextToolCallIndex += 1;
+        }
       }
       if (native.done) doneChunk = native;
       return chunks;

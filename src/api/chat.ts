@@ -19,7 +19,8 @@ export async function handleChatCompletions(context: RequestContext): Promise<vo
   const { app, signal } = context;
   const request = parseChatRequest(await context.readJson());
   const stream = request.stream === true;
-  Object.assign(context.logFields, { model: request.model, stream });
+  context.logFields.model = request.model;
+  context.logFields.stream = stream;
   const profile = await app.pipeline.resolveModel(request.model, signal);
   if (profile !== undefined) return handlePipelineChat(context, request, profile);
 

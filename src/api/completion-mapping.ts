@@ -20,7 +20,6 @@ import {
   requireBody,
   requireModel,
   unknownFields,
-  withoutUndefined,
 } from './validate.js';
 
 const KNOWN_FIELDS: ReadonlySet<string> = new Set([
@@ -54,14 +53,19 @@ export function parseCompletionRequest(body: unknown): OpenAICompletionRequest {
   const choices = optionalNumber(record, 'n', { integer: true, min: 1 });
   if (choices !== undefined && choices > 1) throw new InvalidRequestError('n > 1 is not supported', 'n', 'unsupported_parameter');
   if (optionalBoolean(record, 'echo') === true) throw new InvalidRequestError('echo is not supported', 'echo', 'unsupported_parameter');
-  const request: OpenAICompletionRequest = { ...unknownFields(record, KNOWN_FIELDS), model, prompt };
-  return withoutUndefined({
-    ...request,
-    suffix: optionalString(record, 'suffix'),
-    stream: optionalBoolean(record, 'stream'),
-    stream_options: parseStreamOptions(record),
-    ...parseSamplingFields(record),
-  });
+  // One object, filled in the order the fields are checked (as parseChatRequest does).
+  const request = unknownFields(record, KNOWN_FIELDS) as unknown as OpenAICompletionRequest;
+  request.model = model;
+  request.prompt = prompt;
+  const fields = request as unknown as Record<string, unknown>;
+  const suffix = optionalString(record, 'suffix');
+  if (suffix !== undefined) fields.suffix = suffix;
+  const stream = optionalBoolean(record, 'stream');
+  if (stream !== undefined) fields.stream = stream;
+  const streamOptions = parseStreamOptions(record);
+  if (streamOptions !== undefined) fields.stream_options = streamOptions;
+  parseSamplingFields(record, fields);
+  return request;
 }
 
 function parsePrompt(value: unknown): string {

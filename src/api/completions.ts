@@ -14,7 +14,8 @@ export async function handleCompletions(context: RequestContext): Promise<void> 
   const { app, signal } = context;
   const request = parseCompletionRequest(await context.readJson());
   const stream = request.stream === true;
-  Object.assign(context.logFields, { model: request.model, stream });
+  context.logFields.model = request.model;
+  context.logFields.stream = stream;
 
   const hasSuffix = typeof request.suffix === 'string' && request.suffix !== '';
   await checkModel(app, request.model, { endpoint: 'completions', completion: true, insert: hasSuffix }, signal);

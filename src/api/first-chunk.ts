@@ -15,18 +15,21 @@
  */
 export async function awaitFirstChunk<T>(chunks: AsyncIterator<T>, graceMs: number): Promise<AsyncIterableIterator<T>> {
   const head = chunks.next();
-  // Awaited below or by the consumer; a consumer that never reads must not leave it unhandled.
-  head.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const grace = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, graceMs);
+  // Not a timeout: the upstream request goes on either way, and the stream reads it. One promise
+  // and one timer, rather than a race of two promises: this runs for every streamed request.
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, graceMs);
+    head.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  try {
-    // Not a timeout: the upstream request goes on either way, and the stream reads it.
-    await Promise.race([head, grace]);
-  } finally {
-    clearTimeout(timer);
-  }
   let first: Promise<IteratorResult<T>> | undefined = head;
   const rest: AsyncIterableIterator<T> = {
     [Symbol.asyncIterator]: () => rest,

@@ -24,18 +24,22 @@ export async function checkModel(app: AppDeps, model: string, needs: ModelNeeds,
   if ((await app.models.find(model, signal)) === undefined) throw await modelMissing(app, model, needs.endpoint, signal);
   const capabilities = await app.models.capabilities(model, signal);
   if (capabilities === undefined) return { capabilities }; // an older Ollama: let it decide
-  const missing = (capability: string, advice: string): InvalidRequestError =>
-    new InvalidRequestError(
-      `The model '${model}' does not support ${capability} (it supports: ${capabilities.join(', ') || 'nothing listed'}). ${advice}`,
-      'model',
-      'model_capability_missing',
-    );
   if (needs.completion && !capabilities.includes('completion')) {
-    throw missing('chat or text completion', 'It looks like an embedding model; use it with /v1/embeddings.');
+    throw missingCapability(model, capabilities, 'chat or text completion', 'It looks like an embedding model; use it with /v1/embeddings.');
   }
-  if (needs.tools && !capabilities.includes('tools')) throw missing('tools', 'Send the request without "tools", or pick a model that supports them.');
-  if (needs.insert && !capabilities.includes('insert')) throw missing('fill-in-the-middle ("suffix")', 'Send the request without "suffix", or pick a code model that supports insert.');
+  if (needs.tools && !capabilities.includes('tools')) throw missingCapability(model, capabilities, 'tools', 'Send the request without "tools", or pick a model that supports them.');
+  if (needs.insert && !capabilities.includes('insert')) {
+    throw missingCapability(model, capabilities, 'fill-in-the-middle ("suffix")', 'Send the request without "suffix", or pick a code model that supports insert.');
+  }
   return { capabilities };
+}
+
+function missingCapability(model: string, capabilities: readonly string[], capability: string, advice: string): InvalidRequestError {
+  return new InvalidRequestError(
+    `The model '${model}' does not support ${capability} (it supports: ${capabilities.join(', ') || 'nothing listed'}). ${advice}`,
+    'model',
+    'model_capability_missing',
+  );
 }
 
 /** An upstream "model not found" (the model vanished between our check and the call, or was never Ollama's) becomes our 404 with the list, or the pipeline's 400. */

@@ -30,8 +30,8 @@ export interface SamplingRequest {
   stop?: string | string[] | null;
 }
 
-export function parseSamplingFields(body: Record<string, unknown>): SamplingFields {
-  const fields: SamplingFields = {};
+/** The sampling fields the body sets, in this order; added to `fields` when given (one object per request). */
+export function parseSamplingFields(body: Record<string, unknown>, fields: SamplingFields = {}): SamplingFields {
   const temperature = optionalNumber(body, 'temperature', { min: 0, max: 2 });
   if (temperature !== undefined) fields.temperature = temperature;
   const topP = optionalNumber(body, 'top_p', { min: 0, max: 1 });

@@ -173,8 +173,11 @@ export function optionalEnum<T extends string>(
 /** A copy without the keys whose value is `undefined`, so that serialised requests stay clean. */
 export function withoutUndefined<T extends object>(value: T): T {
   const copy: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) {
-    if (field !== undefined) copy[key] = field;
+  // for…in with an own-property check, not Object.entries: no array of pairs per request.
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const field = value[key];
+    if (field !== undefined) setField(copy, key, field);
   }
   return copy as T;
 }
@@ -182,8 +185,18 @@ export function withoutUndefined<T extends object>(value: T): T {
 /** The fields of a body that a parser does not know, kept so handlers may still read them. */
 export function unknownFields(body: Record<string, unknown>, known: ReadonlySet<string>): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(body)) {
-    if (!known.has(key)) copy[key] = field;
+  for (const key in body) {
+    if (Object.hasOwn(body, key) && !known.has(key)) setField(copy, key, body[key]);
   }
   return copy;
+}
+
+/**
+ * `copy[key] = value`, except that a `"__proto__"` key (JSON.parse makes it an ordinary field)
+ * stays a field of the copy instead of becoming its prototype, whose fields a later read of a
+ * known key would find.
+ */
+export function setField(copy: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
+  else copy[key] = value;
 }

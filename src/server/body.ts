@@ -1,7 +1,8 @@
 /**
  * Reads a request body as JSON within two limits: the body's own (413) and its share of the
  * server-wide budget of body bytes held at once (503, body-budget.ts). One copy at a time: a
- * declared Content-Length is read straight into one Buffer of that size, a chunked body is
+ * declared Content-Length that arrives in one piece is that piece, in several it is read straight
+ * into one Buffer of that size, a chunked body is
  * collected and joined once, the bytes are decoded once, and each copy is let go as the next is
  * made. Reading uses 'data' listeners rather than async iteration, because leaving a `for await`
  * early destroys the request, and with it the socket the 413 or 503 must still be written to.
@@ -37,7 +38,9 @@ function readBody(request: IncomingMessage, { maxBytes, lease }: BodyLimits): Pr
     return Promise.reject(error);
   }
   return new Promise((resolve, reject) => {
-    let whole = declared === undefined ? undefined : Buffer.allocUnsafe(declared);
+    // A declared body that arrives in one piece (the usual case) is that piece, not a copy of it.
+    let first: Buffer | undefined;
+    let whole: Buffer | undefined;
     let chunks: Buffer[] = [];
     let size = 0;
     const stop = (): void => {
@@ -48,6 +51,7 @@ function readBody(request: IncomingMessage, { maxBytes, lease }: BodyLimits): Pr
     };
     const fail = (error: unknown): void => {
       stop();
+      first = undefined;
       whole = undefined;
       chunks = [];
       // Still flowing without a 'data' listener: the rest of the body is read and dropped.
@@ -56,8 +60,17 @@ function readBody(request: IncomingMessage, { maxBytes, lease }: BodyLimits): Pr
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > maxBytes) return fail(new PayloadTooLargeError(maxBytes));
-      if (whole !== undefined) {
-        // Node's parser delivers exactly Content-Length bytes, so the copy always fits.
+      if (declared !== undefined) {
+        if (size === chunk.length) {
+          first = chunk;
+          return;
+        }
+        // Node's parser delivers exactly Content-Length bytes, so the copies always fit.
+        if (whole === undefined) {
+          whole = Buffer.allocUnsafe(declared);
+          (first as Buffer).copy(whole, 0);
+          first = undefined;
+        }
         chunk.copy(whole, size - chunk.length);
         return;
       }
@@ -70,7 +83,7 @@ function readBody(request: IncomingMessage, { maxBytes, lease }: BodyLimits): Pr
     };
     const onEnd = (): void => {
       stop();
-      const body = whole ?? Buffer.concat(chunks, size);
+      const body = whole ?? first ?? Buffer.concat(chunks, size);
       chunks = [];
       resolve(body.length === size ? body : body.subarray(0, size));
     };

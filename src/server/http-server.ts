@@ -16,6 +16,7 @@ import { createRouter, type Route } from './router.js';
 import { answerConnect, answerMalformedRequest } from './socket-errors.js';
 import { checkApiKey, checkHost, checkOrigin, corsHeaders, singleHostHeader, type AccessPolicy } from './security.js';
 import { ClientAbortedError } from '../utils/errors.js';
+import type { Logger } from '../utils/logger.js';
 import { soonOrNow } from '../utils/spread-over-turns.js';
 import { startTimer } from '../utils/timer.js';
 
@@ -74,7 +75,10 @@ async function handle(
   const method = request.method ?? 'GET';
   const controller = new AbortController();
   const logFields: Record<string, unknown> = {};
-  let logger = app.logger;
+  let requestId: string | undefined;
+  // The request's own logger (its lines carry request_id) is made only when something logs with it.
+  let requestLogger: Logger | undefined;
+  const logger = (): Logger => (requestLogger ??= requestId === undefined ? app.logger : app.logger.child({ request_id: requestId }));
   let path = shortened(request.url ?? '');
   const bodyLease = bodyBudget.lease();
 
@@ -86,16 +90,17 @@ async function handle(
     bodyLease.release();
     const aborted = !response.writableFinished;
     if (aborted) controller.abort(new ClientAbortedError());
-    logQuietly(() =>
-      logger.info('request', {
-        method,
-        path,
-        status: aborted ? 499 : response.statusCode,
-        ms: Math.round(elapsed() * 10) / 10,
-        ...(aborted ? { aborted: true } : {}),
-        ...logFields,
-      }),
-    );
+    logQuietly(() => {
+      // The same line a child logger with request_id would write, without making one per request.
+      const fields: Record<string, unknown> = requestId === undefined ? {} : { request_id: requestId };
+      fields.method = method;
+      fields.path = path;
+      fields.status = aborted ? 499 : response.statusCode;
+      fields.ms = Math.round(elapsed() * 10) / 10;
+      if (aborted) fields.aborted = true;
+      for (const key in logFields) fields[key] = logFields[key];
+      app.logger.info('request', fields);
+    });
   };
   response.on('close', onClose);
   // A request whose start was deferred (a burst) may have lost its client meanwhile.
@@ -107,12 +112,10 @@ async function handle(
   // Everything from the first header read on is inside the try: any throw becomes an answer.
   try {
     const incomingId = request.headers['x-request-id'];
-    const requestId = typeof incomingId === 'string' && REQUEST_ID_PATTERN.test(incomingId) ? incomingId : app.newId('req');
-    logger = app.logger.child({ request_id: requestId });
+    requestId = typeof incomingId === 'string' && REQUEST_ID_PATTERN.test(incomingId) ? incomingId : app.newId('req');
     response.setHeader('x-request-id', requestId);
-    const target = parseRequestTarget(request.url);
-    const url = target.url;
-    path = url.pathname;
+    const target = readTarget(request.url);
+    path = target.pathname;
     const origin = request.headers.origin;
     checkHost(singleHostHeader(request.rawHeaders, request.httpVersion), policy);
     if (target.authority !== undefined) checkHost(target.authority, policy);
@@ -123,18 +126,23 @@ async function handle(
       response.end();
       return;
     }
-    for (const [name, value] of Object.entries(corsHeaders(origin, undefined, false))) response.setHeader(name, value);
+    if (origin !== undefined) for (const [name, value] of Object.entries(corsHeaders(origin, undefined, false))) response.setHeader(name, value);
     // The key is checked before routing, so that without it not even the route table can be probed.
-    if (url.pathname !== '/health') checkApiKey(request.headers.authorization, policy);
-    const match = route(method, url.pathname);
+    if (target.pathname !== '/health') checkApiKey(request.headers.authorization, policy);
+    const match = route(method, target.pathname);
+    const id = requestId;
     const context: RequestContext = {
       app,
       request,
       response,
-      url,
+      get url() {
+        return target.url();
+      },
       params: match.params,
-      requestId,
-      logger,
+      requestId: id,
+      get logger() {
+        return logger();
+      },
       signal: controller.signal,
       readJson: () => readJsonBody(request, { maxBytes: app.config.maxBodyBytes, lease: bodyLease }),
       logFields,
@@ -144,8 +152,26 @@ async function handle(
     // Once the client is gone, whatever failed after that (a write, the upstream read) is that.
     const error = sendError(response, controller.signal.aborted ? controller.signal.reason : thrown);
     logFields.error = error.message;
-    if (error.status >= 500 && error.status !== 499) logQuietly(() => logger.error('request_failed', { error: thrown }));
+    if (error.status >= 500 && error.status !== 499) logQuietly(() => logger().error('request_failed', { error: thrown }));
   }
+}
+
+/**
+ * A path of plain segments (letters, digits, "-", "_", "~" and inner dots, no dot segment, no
+ * percent escape, no query), which is what clients send: the URL parser would give it back as it
+ * is, so it is the pathname, and the URL is made only if a handler asks for it. Anything else
+ * goes through parseRequestTarget.
+ */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$/;
+const ORIGIN = 'http://localhost';
+
+function readTarget(raw: string | undefined): { pathname: string; authority: string | undefined; url(): URL } {
+  if (raw !== undefined && PLAIN_PATH.test(raw)) {
+    let url: URL | undefined;
+    return { pathname: raw, authority: undefined, url: () => (url ??= new URL(ORIGIN + raw)) };
+  }
+  const { url, authority } = parseRequestTarget(raw);
+  return { pathname: url.pathname, authority, url: () => url };
 }
 
 function isHealthProbe(url: string | undefined): boolean {

@@ -29,17 +29,23 @@ export interface AccessPolicy {
  * more than one Host header field line". Two names leave it open which one a proxy checked.
  */
 export function singleHostHeader(rawHeaders: readonly string[], httpVersion: string): string | undefined {
-  const values: string[] = [];
+  let found: string | undefined;
+  let count = 0;
   for (let index = 0; index < rawHeaders.length - 1; index += 2) {
-    if ((rawHeaders[index] as string).toLowerCase() === 'host') values.push(rawHeaders[index + 1] as string);
+    const name = rawHeaders[index] as string;
+    // Only a four-letter name can be "host"; the others are not lowercased (a request has a dozen).
+    if (name.length === 4 && name.toLowerCase() === 'host') {
+      count += 1;
+      found ??= rawHeaders[index + 1] as string;
+    }
   }
-  if (values.length > 1) {
-    throw new InvalidRequestError(`The request has ${values.length} Host headers; send exactly one.`, null, 'duplicate_host_header');
+  if (count > 1) {
+    throw new InvalidRequestError(`The request has ${count} Host headers; send exactly one.`, null, 'duplicate_host_header');
   }
-  if (values.length === 0 && httpVersion === '1.1') {
+  if (count === 0 && httpVersion === '1.1') {
     throw new InvalidRequestError('The request has no Host header; HTTP/1.1 requires one.', null, 'missing_host_header');
   }
-  return values[0];
+  return found;
 }
 
 /**
