@@ -4,6 +4,7 @@
  * client never sees a stream silently cut short.
  */
 import type { ServerResponse } from 'node:http';
+import { nativeErrorBodyFor } from '../api/ollama/native-errors.js';
 import { ClientAbortedError, toRlmError, type RlmError } from '../utils/errors.js';
 import { flushEvents, isEventStream } from '../utils/stream.js';
 import type { OpenAIErrorBody } from '../types/openai.js';
@@ -32,7 +33,9 @@ export function sendError(response: ServerResponse, thrown: unknown): RlmError {
     }
     return error;
   }
-  const body = JSON.stringify(errorBody(error));
+  // On Ollama's own routes (/api/*) even the errors raised before routing (API key, Host, Origin)
+  // take Ollama's shape, so an Ollama client shows the message rather than "[object Object]".
+  const body = JSON.stringify(nativeErrorBodyFor(response.req?.url, error) ?? errorBody(error));
   response.writeHead(error.status, {
     ...error.headers,
     'content-type': 'application/json',
