@@ -4,7 +4,7 @@
  * line, which readers skip), and closing makes the file durable and then, for a run that finished,
  * writes its ledger line.
  *
- * What each step survives (docs/pipeline.md, "Attempt records"):
+ * What each step survives (docs/pipeline.md, "What a record survives"):
  * - An append returns once its line is in the file: written to the kernel's page cache by a
  *   synchronous write(2) of a few hundred bytes (microseconds, cheaper than a round trip through
  *   libuv's thread pool). A process killed at any point (SIGKILL, a crash) leaves every appended
@@ -41,8 +41,7 @@ export interface RunWriter {
    */
   append(attempt: AttemptFields): Promise<AttemptRecord>;
   /**
-   * Waits for pending appends, makes the file durable and closes it; a run that finished then gets
-   * its ledger line. A ledger line that cannot be written does not fail the run (its records are
+   * Makes the file durable and closes it; a run that finished then gets its ledger line. A ledger line that cannot be written does not fail the run (its records are
    * durable): it goes to `onLedgerError`, and verify-traces reports the run as not in the ledger.
    */
   close(): Promise<void>;
