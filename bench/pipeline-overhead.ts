@@ -93,9 +93,9 @@ export const pipelineOverheadBenchmark: Benchmark = {
     const httpRuns = positive(process.env.RLM_BENCH_PIPELINE_HTTP_RUNS, Math.max(1, Math.round(runs / 3)));
     const base = process.env.RLM_BENCH_DIR ?? tmpdir();
     const directory = await mkdtemp(join(base, 'rlm-bench-pipeline-'));
-    const fileSystem = await fileSystemName(directory);
-    const fileCalls = await countFileCalls();
     try {
+      const fileSystem = await fileSystemName(directory);
+      const fileCalls = await countFileCalls();
       const only = process.env.RLM_BENCH_PIPELINE_ONLY;
       let inProcess: ScenarioFigures[] = [];
       if (only !== 'http') {
