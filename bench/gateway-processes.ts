@@ -3,8 +3,10 @@
  * listen, asked for their CPU time or memory, and ended when the benchmark is done.
  *
  * The two hops run as users run them. When dist/ is current (built after every change to what the
- * build reads, as scripts/build-if-stale.mjs judges it), rlm is loaded from dist/ on plain node
- * with `--enable-source-maps`, as `npm start` runs it, and the minimal proxy and the target script
+ * build reads, as scripts/build-if-stale.mjs judges it), rlm is loaded from dist/ on plain node, as
+ * the installed `rlm` command runs it (bin/rlm.js imports dist/main.js; `npm start` adds
+ * --enable-source-maps, which costs no CPU on the hot path and about 2 MB of RSS for the maps,
+ * `RLM_BENCH_SOURCE_MAPS=1` to measure it that way), and the minimal proxy and the target script
  * are transpiled the same way (TypeScript's transpileModule, into a temporary directory), so that
  * neither hop pays for tsx (whose esbuild transform wraps every named function in a `__name`
  * call). Otherwise both hops run under tsx from their sources, and the report says so.
@@ -24,10 +26,12 @@ export interface TargetProcess {
   url: string;
   /** User + system CPU time of the process since it started, in milliseconds. */
   cpuMs(): Promise<number>;
+  /** The system (kernel) part of it. */
+  systemCpuMs(): Promise<number>;
   /** Simulator: forget the requests recorded so far (and script the replies again). */
   reset(): Promise<void>;
-  /** process.memoryUsage() of the process, after a full GC when it was started with `exposeGc`. */
-  memory(): Promise<Extract<TargetMessage, { type: 'memory' }>>;
+  /** process.memoryUsage() of the process, after a full GC when `collect` and it was started with `exposeGc`. */
+  memory(collect: boolean): Promise<Extract<TargetMessage, { type: 'memory' }>>;
   stop(): Promise<void>;
 }
 
@@ -84,6 +88,7 @@ export async function prepareHops(): Promise<HopBuild> {
     };
   }
   if (!existsSync(join(root, 'dist', 'server', 'app.js'))) throw new Error('RLM_BENCH_FROM=dist, but dist/ has no build; run `npm run build`.');
+  const sourceMaps = process.env.RLM_BENCH_SOURCE_MAPS === '1';
   const directory = await mkdtemp(join(tmpdir(), 'rlm-bench-hops-'));
   // TypeScript is a CommonJS package (and a dev dependency, as the benchmarks are).
   const ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
@@ -98,10 +103,10 @@ export async function prepareHops(): Promise<HopBuild> {
   }
   return {
     from: 'dist',
-    note: `rlm from dist/ on node --enable-source-maps, as npm start runs it${current ? '' : ' (RLM_BENCH_FROM=dist, though dist/ is older than src/)'}; the proxy transpiled to plain JavaScript`,
+    note: `rlm from dist/ on plain node${sourceMaps ? ' --enable-source-maps, as npm start runs it' : ', as the installed rlm command runs it'}${current ? '' : ' (RLM_BENCH_FROM=dist, though dist/ is older than src/)'}; the proxy transpiled to plain JavaScript`,
     dispose: () => rm(directory, { recursive: true, force: true }),
     launch: {
-      rlm: { script: join(directory, 'gateway-target.js'), module: pathToFileURL(join(root, 'dist/')).href, execArgv: ['--enable-source-maps'] },
+      rlm: { script: join(directory, 'gateway-target.js'), module: pathToFileURL(join(root, 'dist/')).href, execArgv: sourceMaps ? ['--enable-source-maps'] : [] },
       proxy: { script: join(directory, 'gateway-target.js'), module: pathToFileURL(join(directory, 'minimal-proxy.js')).href, execArgv: [] },
     },
   };
@@ -116,11 +121,16 @@ export interface TargetOptions {
 
 /**
  * `RLM_BENCH_CPU_PROF=<dir>` starts the rlm and proxy processes under `node --cpu-prof`, so a
- * profile of the hop under exactly this load lands in <dir> when the benchmark ends.
+ * profile of the hop under exactly this load lands in <dir> when the benchmark ends;
+ * `RLM_BENCH_CPU_PROF_INTERVAL=<µs>` samples more often than every 1,000 µs.
  */
 export async function startTarget(role: Role, build: HopBuild | undefined, options: TargetOptions = {}): Promise<TargetProcess> {
   const profileDirectory = process.env.RLM_BENCH_CPU_PROF;
-  const profile = profileDirectory !== undefined && role !== 'simulator' ? ['--cpu-prof', '--cpu-prof-dir', profileDirectory] : [];
+  const interval = process.env.RLM_BENCH_CPU_PROF_INTERVAL;
+  const profile =
+    profileDirectory !== undefined && role !== 'simulator'
+      ? ['--cpu-prof', '--cpu-prof-dir', profileDirectory, ...(interval === undefined ? [] : ['--cpu-prof-interval', interval])]
+      : [];
   const launch =
     role === 'simulator'
       ? { script: benchFile('./gateway-target.ts'), module: new URL('../test/simulator/index.ts', import.meta.url).href, execArgv: ['--import', 'tsx'] }
@@ -142,18 +152,25 @@ export async function startTarget(role: Role, build: HopBuild | undefined, optio
       child.on('message', onMessage);
       child.once('exit', onExit);
     });
-  const ask = <T extends TargetRequest['type']>(type: T): Promise<Extract<TargetMessage, { type: T }>> => {
-    const answer = next(type);
-    child.send({ type } satisfies TargetRequest);
-    return answer;
+  // One question at a time: answers carry no id, so two in flight could each take the other's.
+  let queue: Promise<unknown> = Promise.resolve();
+  const ask = <T extends TargetRequest['type']>(request: Extract<TargetRequest, { type: T }>): Promise<Extract<TargetMessage, { type: T }>> => {
+    const asked = queue.then(() => {
+      const answer = next(request.type);
+      child.send(request);
+      return answer;
+    });
+    queue = asked.catch(() => undefined);
+    return asked;
   };
   const { url } = await next('ready');
   return {
     role,
     url,
-    cpuMs: async () => (await ask('cpu')).micros / 1000,
-    reset: async () => void (await ask('reset')),
-    memory: () => ask('memory'),
+    cpuMs: async () => (await ask({ type: 'cpu' })).micros / 1000,
+    systemCpuMs: async () => (await ask({ type: 'cpu' })).systemMicros / 1000,
+    reset: async () => void (await ask({ type: 'reset' })),
+    memory: (collect) => ask({ type: 'memory', collect }),
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -14,10 +14,10 @@
  * Over IPC:
  *
  *   child  → { type: 'ready', url }
- *   parent → { type: 'cpu' }     child → { type: 'cpu', micros }   (user + system since start)
+ *   parent → { type: 'cpu' }     child → { type: 'cpu', micros, systemMicros }   (user + system, and system, since start)
  *   parent → { type: 'reset' }   child → { type: 'reset' }         (simulator: forget recorded requests)
- *   parent → { type: 'memory' }  child → { type: 'memory', rss, …, collected }
- *                                (process.memoryUsage(), after a full GC when run with --expose-gc)
+ *   parent → { type: 'memory', collect }  child → { type: 'memory', rss, maxRss, …, collected }
+ *                                (process.memoryUsage(), after a full GC when asked and run with --expose-gc)
  *
  * The process ends when the parent disconnects.
  */
@@ -31,7 +31,10 @@ import type { startSimulator as StartSimulator, Simulator } from '../test/simula
 import { CHAT_MODEL, CHAT_REPLY, CODE_MODEL, CODE_REPLY, type Role, type TargetMessage, type TargetRequest } from './gateway-world.js';
 import type { startMinimalProxy as StartMinimalProxy } from './minimal-proxy.js';
 
-const send = (message: TargetMessage): void => void process.send?.(message);
+// An answer to a parent that has just gone is dropped (the 'disconnect' handler ends the process).
+const send = (message: TargetMessage): void => {
+  if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
+};
 const role = process.argv[2] as Role;
 const module = process.argv[3] ?? '';
 const upstream = process.argv[4] ?? '';
@@ -75,21 +78,23 @@ if (role === 'simulator') {
 }
 
 /** Collects twice (a finalizer freed by the first runs before the second) with a turn between. */
-async function memory(): Promise<TargetMessage> {
-  const collect = (globalThis as { gc?: () => void }).gc;
+async function memory(wanted: boolean): Promise<TargetMessage> {
+  const collect = wanted ? (globalThis as { gc?: () => void }).gc : undefined;
   if (collect !== undefined) {
     collect();
     await new Promise((resolve) => setImmediate(resolve));
     collect();
   }
   const usage = process.memoryUsage();
-  return { type: 'memory', rss: usage.rss, heapTotal: usage.heapTotal, heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers, collected: collect !== undefined };
+  // getrusage's ru_maxrss is in kilobytes on Linux (bytes on macOS, where this is a lower bound).
+  const maxRss = Math.max(usage.rss, process.resourceUsage().maxRSS * 1024);
+  return { type: 'memory', rss: usage.rss, maxRss, heapTotal: usage.heapTotal, heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers, collected: collect !== undefined };
 }
 
 process.on('message', (message: TargetRequest) => {
   if (message.type === 'cpu') {
     const usage = process.cpuUsage();
-    send({ type: 'cpu', micros: usage.user + usage.system });
+    send({ type: 'cpu', micros: usage.user + usage.system, systemMicros: usage.system });
   } else if (message.type === 'reset') {
     if (simulator !== undefined) {
       simulator.reset();
@@ -97,7 +102,7 @@ process.on('message', (message: TargetRequest) => {
     }
     send({ type: 'reset' });
   } else if (message.type === 'memory') {
-    void memory().then(send);
+    void memory(message.collect).then(send);
   }
 });
 // The parent gone (done, a crash, Ctrl-C): nothing here may outlive it.

@@ -4,13 +4,17 @@
  * replies.
  */
 export type Role = 'simulator' | 'rlm' | 'proxy';
-export type TargetRequest = { type: 'cpu' } | { type: 'reset' } | { type: 'memory' };
+export type TargetRequest =
+  | { type: 'cpu' }
+  | { type: 'reset' }
+  /** `collect`: run a full garbage collection first (when the process has --expose-gc). */
+  | { type: 'memory'; collect: boolean };
 export type TargetMessage =
   | { type: 'ready'; url: string }
-  | { type: 'cpu'; micros: number }
+  | { type: 'cpu'; micros: number; systemMicros: number }
   | { type: 'reset' }
-  /** process.memoryUsage() in bytes, after a full garbage collection when `collected`. */
-  | { type: 'memory'; rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number; collected: boolean };
+  /** process.memoryUsage() in bytes, after a full garbage collection when `collected`; `maxRss` is the peak RSS so far (getrusage). */
+  | { type: 'memory'; rss: number; maxRss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number; collected: boolean };
 
 export const CHAT_MODEL = 'llama3.2:latest';
 export const CODE_MODEL = 'qwen2.5-coder:1.5b';

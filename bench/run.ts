@@ -7,6 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import { gatewayBenchmark } from './gateway.js';
 import { healthUnderLoadBenchmark } from './health-under-load.js';
 import { indexBuildBenchmark } from './index-build.js';
+import { memoryBenchmark } from './memory.js';
 import { pipelineOverheadBenchmark } from './pipeline-overhead.js';
 import { policyBenchmark } from './policy.js';
 import { proxyOverheadBenchmark } from './proxy-overhead.js';
@@ -28,7 +29,7 @@ export interface Benchmark {
 }
 
 /** In the order they run. */
-const BENCHMARKS: Benchmark[] = [retrievalBenchmark, indexBuildBenchmark, proxyOverheadBenchmark, gatewayBenchmark, healthUnderLoadBenchmark, policyBenchmark, pipelineOverheadBenchmark, realModelsBenchmark];
+const BENCHMARKS: Benchmark[] = [retrievalBenchmark, indexBuildBenchmark, proxyOverheadBenchmark, gatewayBenchmark, memoryBenchmark, healthUnderLoadBenchmark, policyBenchmark, pipelineOverheadBenchmark, realModelsBenchmark];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
