@@ -117,6 +117,8 @@ export function createSseWriter(response: ServerResponse, options: SseWriterOpti
     const bytes = pending;
     pending = '';
     sent = true;
+    // Once per write, not per event: the silence the keep-alive measures starts now.
+    keepAliveTimer?.refresh();
     return response.write(bytes);
   };
   const flushScheduled = (): void => {
@@ -139,7 +141,6 @@ export function createSseWriter(response: ServerResponse, options: SseWriterOpti
     }
     pending = `: ${KEEP_ALIVE_COMMENT}\n\n`;
     flush();
-    keepAliveTimer?.refresh();
   };
 
   const open = (): void => {
@@ -159,7 +160,6 @@ export function createSseWriter(response: ServerResponse, options: SseWriterOpti
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (isClosed()) return RESOLVED;
     open();
-    keepAliveTimer?.refresh();
     pending += bytes;
     if (pending.length >= FLUSH_BYTES) {
       if (flush()) return RESOLVED;
