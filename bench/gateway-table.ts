@@ -50,6 +50,8 @@ const added = (target: 'proxy' | 'rlm', field: 'p50Ms' | 'firstContentP50Ms') =>
 
 export function evaluateGoals(figures: GatewayFigures): Goal[] {
   const factor = (goal: string, rlm: number, reference: number, limit: number, atMost: boolean): Goal => {
+    // A reference at or below zero (an "added" lost in the noise of a slow scenario) makes no ratio.
+    if (!(reference > 0)) return { goal, ratio: NaN, unit: 'x', limit, met: false };
     const ratio = rlm / reference;
     return { goal, ratio: round(ratio, 2), unit: 'x', limit, met: atMost ? ratio <= limit : ratio >= limit };
   };
@@ -104,7 +106,9 @@ export function formatGatewayReport(figures: GatewayFigures, goals: Goal[]): str
   const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((cells) => (cells[column] ?? '').length)));
   const line = (cells: string[]): string => `  ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] as number) : cell.padStart(widths[column] as number))).join('   ')}`;
   const goalLines = goals.map((goal) => {
-    const value = goal.unit === 'x' ? `${format(goal.ratio, 2)}x (limit ${goal.limit}x)` : `${format(goal.ratio, 2)} ms (limit ${goal.limit} ms)`;
+    const value = !Number.isFinite(goal.ratio)
+      ? `no ratio: the proxy's figure is not positive (limit ${goal.limit}${goal.unit === 'x' ? 'x' : ' ms'})`
+      : goal.unit === 'x' ? `${format(goal.ratio, 2)}x (limit ${goal.limit}x)` : `${format(goal.ratio, 2)} ms (limit ${goal.limit} ms)`;
     return `  ${goal.met ? 'met    ' : 'NOT MET'}  ${goal.goal}: ${value}`;
   });
   return [
