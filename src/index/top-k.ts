@@ -9,17 +9,62 @@ export interface ScoredRow {
 }
 
 /**
- * The top k of the rows in `runs` (flat [start, end) pairs, in increasing order) by their exact
- * score, best first, equal scores by lower row: the same rows and scores as offering every row's
- * `exactScore` to a BoundedHeap.
+ * The exact top k from approximate scores with bounded errors, fed one candidate row at a time in
+ * increasing row order: the same rows and scores as offering every row's `exactScore` to a
+ * BoundedHeap.
  *
- * `approximate[row]` is within `error(row) = scale * bounds[row] + floor` of `exactScore(row)`
- * whenever both are finite. One pass keeps the k highest lower bounds `approximate − error` in a
- * heap: its root, the cutoff, only rises, and at least k rows score at least the cutoff. A row whose
- * upper bound `approximate + error` is below the cutoff so far loses to those k rows and is dropped
- * at once; the others are kept, and at the end those still reaching the final cutoff are rescored
- * exactly, with every row whose bound is not a number (a row that overflowed float32, or holds
- * NaN). On real data that is a handful of rows; `rescored` says how many.
+ * A row's approximate score is within `error(row) = scale * bound + floor` of `exactScore(row)`
+ * whenever both are finite. The selection keeps the k highest lower bounds `approximate − error` in
+ * a heap: its root, the cutoff, only rises, and at least k rows score at least the cutoff. A row
+ * whose upper bound `approximate + error` is below the cutoff so far loses to those k rows and is
+ * dropped at once; so a caller may leave out any row whose upper bound is below some earlier
+ * cutoff (the SIMD kernel does, simd-kernel.ts). The others are kept, and at the end those still
+ * reaching the final cutoff are rescored exactly, with every row whose bound is not a number (a
+ * row that overflowed float32, or holds NaN). On real data that is a handful of rows; `rescored`
+ * says how many.
+ */
+export class ExactSelection {
+  private readonly scale: number;
+  private readonly floor: number;
+  private readonly lowerBounds: BoundedHeap;
+  private readonly keptRows: number[] = [];
+  private readonly keptUpperBounds: number[] = [];
+  /** Rows whose upper bound is below this cannot be in the top k. */
+  cutoff = Number.NEGATIVE_INFINITY;
+
+  constructor(k: number, error: { scale: number; floor: number }) {
+    this.scale = error.scale;
+    this.floor = error.floor;
+    this.lowerBounds = new BoundedHeap(k);
+  }
+
+  consider(row: number, approximate: number, bound: number): void {
+    const margin = this.scale * bound + this.floor;
+    // Written as "not below" so that NaN (an unknown bound) is kept.
+    if (approximate + margin < this.cutoff) return;
+    this.keptRows.push(row);
+    this.keptUpperBounds.push(approximate + margin);
+    this.lowerBounds.offer(row, approximate - margin);
+    this.cutoff = this.lowerBounds.kthScore();
+  }
+
+  /** The top k, best first, equal scores by lower row, and how many rows were scored exactly. */
+  finish(exactScore: (row: number) => number): { rows: ScoredRow[]; rescored: number } {
+    const best = new BoundedHeap(this.lowerBounds.capacity);
+    let rescored = 0;
+    for (let slot = 0; slot < this.keptRows.length; slot++) {
+      if (this.keptUpperBounds[slot]! < this.cutoff) continue;
+      const row = this.keptRows[slot]!;
+      rescored++;
+      best.offer(row, exactScore(row));
+    }
+    return { rows: best.sorted(), rescored };
+  }
+}
+
+/**
+ * ExactSelection over every row of `runs` (flat [start, end) pairs, in increasing order), with the
+ * approximate scores and bounds by row.
  */
 export function exactTopK(
   runs: readonly number[],
@@ -29,30 +74,12 @@ export function exactTopK(
   k: number,
   exactScore: (row: number) => number,
 ): { rows: ScoredRow[]; rescored: number } {
-  const { scale, floor } = error;
-  const lowerBounds = new BoundedHeap(k);
-  let cutoff = Number.NEGATIVE_INFINITY;
-  const kept: number[] = [];
+  const selection = new ExactSelection(k, error);
   for (let run = 0; run < runs.length; run += 2) {
     const end = runs[run + 1]!;
-    for (let row = runs[run]!; row < end; row++) {
-      const score = approximate[row]!;
-      const margin = scale * bounds[row]! + floor;
-      // Written as "not below" so that NaN (an unknown bound) is kept.
-      if (score + margin < cutoff) continue;
-      kept.push(row);
-      lowerBounds.offer(row, score - margin);
-      cutoff = lowerBounds.kthScore();
-    }
+    for (let row = runs[run]!; row < end; row++) selection.consider(row, approximate[row]!, bounds[row]!);
   }
-  const best = new BoundedHeap(k);
-  let rescored = 0;
-  for (const row of kept) {
-    if (approximate[row]! + (scale * bounds[row]! + floor) < cutoff) continue;
-    rescored++;
-    best.offer(row, exactScore(row));
-  }
-  return { rows: best.sorted(), rescored };
+  return selection.finish(exactScore);
 }
 
 /**

@@ -3,13 +3,14 @@
  * are: they are read from disk straight into it (index-store.ts), never copied per query. The
  * memory is laid out as
  *
- *   [query: dimensions float32, padded to 64 bytes][vectors: rows × dimensions][scores: rows][bounds: rows]
+ *   [query: dimensions float32, padded to 64 bytes][candidates: 1,024 rows, scores, bounds][vectors: rows × dimensions]
  *
- * and is never grown, so the Float32Array views over it stay valid for its lifetime.
+ * (kernelLayout), and is never grown, so the typed-array views over it stay valid for its lifetime.
+ * A search allocates nothing in it: the query and the candidates are overwritten by each.
  */
 import { endianness } from 'node:os';
-import { createKernelMemory, instantiateKernel, QUERY_ADDRESS, simdFits, simdSupport } from './simd-kernel.js';
-import type { KernelMemory, ScoreRows } from './simd-kernel.js';
+import { CANDIDATE_CAPACITY, createKernelMemory, instantiateKernel, kernelLayout, QUERY_ADDRESS, scoreErrorScale, simdFits, simdSupport } from './simd-kernel.js';
+import type { KernelMemory, ScanRows } from './simd-kernel.js';
 
 const PAGE_BYTES = 65_536;
 /** A 32-bit WebAssembly memory holds at most 4 GiB. */
@@ -27,15 +28,23 @@ export interface SearchKernel {
 export interface VectorMemory {
   readonly dimensions: number;
   readonly rowCount: number;
-  /** The float32 scores of the last `score` call, by row. */
-  readonly scores: Float32Array;
-  /** The matching sums of absolute products, by row (see scoreErrorScale). */
-  readonly bounds: Float32Array;
-  /** Sets the query for the following `score` calls. */
+  /** The kernel's error bound: |float32 score − exact score| ≤ scale · bound + floor (scoreErrorScale). */
+  readonly error: { scale: number; floor: number };
+  /** The candidates of the last `scan` call, in row order: their rows, float32 scores and sums of |products|. */
+  readonly candidateRows: Int32Array;
+  readonly candidateScores: Float32Array;
+  readonly candidateBounds: Float32Array;
+  /** Sets the query for the following `scan` calls. */
   setQuery(query: Float32Array): void;
-  /** Scores rows [start, end) into `scores` and `bounds`. */
-  score(start: number, end: number): void;
+  /**
+   * Scores rows start… below end and writes those whose upper bound is not below `cutoff` as
+   * candidates; returns how many, at most `limit` (1 to CANDIDATE_CAPACITY). A scan that returns
+   * `limit` stopped at its last candidate's row: the next one goes on after it.
+   */
+  scan(start: number, end: number, cutoff: number, limit: number): number;
 }
+
+export { CANDIDATE_CAPACITY } from './simd-kernel.js';
 
 const memories = new WeakMap<Float32Array, VectorMemory>();
 
@@ -51,32 +60,40 @@ export function allocateVectors(rowCount: number, dimensions: number, options: {
   }
   const plain = (): Float32Array => new Float32Array(rowCount * dimensions);
   if (options.simd === false || rowCount === 0 || !LITTLE_ENDIAN || !simdFits(dimensions)) return plain();
-  const queryBytes = Math.ceil((dimensions * 4) / 64) * 64;
-  const vectorsAddress = QUERY_ADDRESS + queryBytes;
-  const scoresAddress = vectorsAddress + rowCount * dimensions * 4;
-  const boundsAddress = scoresAddress + rowCount * 4;
-  const pages = Math.ceil((boundsAddress + rowCount * 4) / PAGE_BYTES);
+  const layout = kernelLayout(dimensions);
+  const pages = Math.ceil((layout.vectors + rowCount * dimensions * 4) / PAGE_BYTES);
   if (pages > MAX_PAGES) return plain();
   let memory: KernelMemory;
-  let scoreRows: ScoreRows;
+  let scanRows: ScanRows;
   try {
     memory = createKernelMemory(pages);
-    scoreRows = instantiateKernel(dimensions, memory);
+    scanRows = instantiateKernel(dimensions, memory);
   } catch {
     // Out of address space or memory for another WebAssembly.Memory: the plain array still searches.
     return plain();
   }
   const { buffer } = memory;
-  const vectors = new Float32Array(buffer, vectorsAddress, rowCount * dimensions);
+  const vectors = new Float32Array(buffer, layout.vectors, rowCount * dimensions);
   const query = new Float32Array(buffer, QUERY_ADDRESS, dimensions);
-  const stride = dimensions * 4;
   memories.set(vectors, {
     dimensions,
     rowCount,
-    scores: new Float32Array(buffer, scoresAddress, rowCount),
-    bounds: new Float32Array(buffer, boundsAddress, rowCount),
+    error: scoreErrorScale(dimensions),
+    candidateRows: new Int32Array(buffer, layout.candidateRows, CANDIDATE_CAPACITY),
+    candidateScores: new Float32Array(buffer, layout.candidateScores, CANDIDATE_CAPACITY),
+    candidateBounds: new Float32Array(buffer, layout.candidateBounds, CANDIDATE_CAPACITY),
     setQuery: (values) => query.set(values),
-    score: (start, end) => scoreRows(vectorsAddress + start * stride, end - start, scoresAddress + start * 4, boundsAddress + start * 4),
+    scan: (start, end, cutoff, limit) => {
+      // The kernel trusts its arguments: rows outside the matrix or a limit past the arrays would
+      // read or write other parts of the memory.
+      if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= rowCount)) {
+        throw new RangeError(`scan: rows ${start} to ${end} are not within the ${rowCount} rows.`);
+      }
+      if (!(Number.isInteger(limit) && limit >= 1 && limit <= CANDIDATE_CAPACITY)) {
+        throw new RangeError(`scan: limit must be 1 to ${CANDIDATE_CAPACITY}, got ${limit}.`);
+      }
+      return scanRows(start, end - start, limit, cutoff);
+    },
   });
   return vectors;
 }

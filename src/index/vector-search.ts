@@ -11,10 +11,9 @@
  * scores every row in double precision.
  */
 import type { LoadedIndex, SearchHit } from '../types/retrieval.js';
-import { scoreErrorScale } from './simd-kernel.js';
-import { BoundedHeap, exactTopK } from './top-k.js';
+import { BoundedHeap, ExactSelection } from './top-k.js';
 import type { ScoredRow } from './top-k.js';
-import { vectorMemoryOf } from './vector-memory.js';
+import { CANDIDATE_CAPACITY, vectorMemoryOf } from './vector-memory.js';
 import type { VectorMemory } from './vector-memory.js';
 
 export type { ScoredRow } from './top-k.js';
@@ -115,6 +114,11 @@ export function topKScalar(
  * The SIMD kernel over the accepted rows, run by run of adjacent rows (a path prefix usually
  * accepts whole files, whose chunks are adjacent), then the exact selection. When k covers every
  * accepted row, each is scored exactly anyway, so the float32 pass is skipped.
+ *
+ * The kernel drops every row whose upper bound is below the cutoff it was given and returns the
+ * others, at most `limit` a call; the selection raises the cutoff between calls. A small limit lets
+ * the cutoff rise early, while almost every row is a candidate: with k = 10 over 100,000 random rows
+ * a search makes about ten calls and considers a few hundred candidates.
  */
 function topKSimd(memory: VectorMemory, query: Float32Array, vectors: Float32Array, k: number, accept?: (row: number) => boolean): ScoredRow[] {
   const { dimensions, rowCount } = memory;
@@ -128,8 +132,18 @@ function topKSimd(memory: VectorMemory, query: Float32Array, vectors: Float32Arr
     return heap.sorted();
   }
   memory.setQuery(query);
-  for (let run = 0; run < runs.length; run += 2) memory.score(runs[run]!, runs[run + 1]!);
-  return exactTopK(runs, memory.scores, memory.bounds, scoreErrorScale(dimensions), k, exactScore).rows;
+  const selection = new ExactSelection(k, memory.error);
+  const { candidateRows, candidateScores, candidateBounds } = memory;
+  const limit = Math.min(CANDIDATE_CAPACITY, Math.max(64, 2 * k));
+  for (let run = 0; run < runs.length; run += 2) {
+    const end = runs[run + 1]!;
+    for (let start = runs[run]!; start < end; ) {
+      const count = memory.scan(start, end, selection.cutoff, limit);
+      for (let slot = 0; slot < count; slot++) selection.consider(candidateRows[slot]!, candidateScores[slot]!, candidateBounds[slot]!);
+      start = count === limit ? candidateRows[count - 1]! + 1 : end;
+    }
+  }
+  return selection.finish(exactScore).rows;
 }
 
 /** The accepted rows as flat [start, end) pairs. */

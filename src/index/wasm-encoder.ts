@@ -51,7 +51,7 @@ export function section(id: number, contents: Bytes): Bytes {
 }
 
 export const SECTION = { type: 1, import: 2, function: 3, export: 7, code: 10 } as const;
-export const VALUE_TYPE = { i32: 0x7f, f32: 0x7d, v128: 0x7b } as const;
+export const VALUE_TYPE = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
 const FUNCTION_TYPE = 0x60;
 const EMPTY_BLOCK = 0x40;
 const SIMD_PREFIX = 0xfd;
@@ -84,6 +84,13 @@ function memoryArgument(alignmentLog2: number, offset: number): Bytes {
   return [...unsigned(alignmentLog2), ...unsigned(offset)];
 }
 
+/** §5.2.3: an f64 constant's immediate is its IEEE 754 bits, little-endian. */
+function float64(value: number): Bytes {
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setFloat64(0, value, true);
+  return [...bytes];
+}
+
 function simd(opcode: number, ...immediates: Bytes): Bytes {
   return [SIMD_PREFIX, ...unsigned(opcode), ...immediates];
 }
@@ -98,13 +105,22 @@ export const instruction = {
   localGet: (index: number): Bytes => [0x20, ...unsigned(index)],
   localSet: (index: number): Bytes => [0x21, ...unsigned(index)],
   localTee: (index: number): Bytes => [0x22, ...unsigned(index)],
+  i32Store: (offset = 0): Bytes => [0x36, ...memoryArgument(2, offset)],
   f32Store: (offset = 0): Bytes => [0x38, ...memoryArgument(2, offset)],
   i32Const: (value: number): Bytes => [0x41, ...signed(value)],
+  f64Const: (value: number): Bytes => [0x44, ...float64(value)],
   i32Eqz: (): Bytes => [0x45],
+  i32Eq: (): Bytes => [0x46],
   i32Ne: (): Bytes => [0x47],
+  f64Lt: (): Bytes => [0x63],
   i32Add: (): Bytes => [0x6a],
   i32Sub: (): Bytes => [0x6b],
+  i32Mul: (): Bytes => [0x6c],
+  i32ShrU: (): Bytes => [0x76],
   f32Add: (): Bytes => [0x92],
+  f64Add: (): Bytes => [0xa0],
+  f64Mul: (): Bytes => [0xa2],
+  f64PromoteF32: (): Bytes => [0xbb],
   v128Load: (offset = 0): Bytes => simd(0x00, ...memoryArgument(4, offset)),
   v128Const: (bytes: Bytes): Bytes => simd(0x0c, ...bytes),
   f32x4ExtractLane: (lane: number): Bytes => simd(0x1f, lane),

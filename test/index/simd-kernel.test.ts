@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { kernelModule, scoreErrorScale, simdSupport } from '../../src/index/simd-kernel.js';
+import { CANDIDATE_CAPACITY, kernelLayout, kernelModule, scoreErrorScale, simdSupport } from '../../src/index/simd-kernel.js';
 import { allocateVectors, vectorMemoryOf } from '../../src/index/vector-memory.js';
 import type { VectorMemory } from '../../src/index/vector-memory.js';
 import { seededRandom } from '../support/seeded-random.js';
@@ -11,6 +11,16 @@ function kernelOver(values: ArrayLike<number>, dimensions: number): { vectors: F
   const memory = vectorMemoryOf(vectors, dimensions);
   if (memory === undefined) throw new Error('expected the vectors in WebAssembly memory');
   return { vectors, memory };
+}
+
+/** Every row of [start, end) as a candidate (a cutoff of −∞), copied out of the candidate arrays. */
+function scanAll(memory: VectorMemory, start: number, end: number): { rows: number[]; scores: number[]; bounds: number[] } {
+  const count = memory.scan(start, end, Number.NEGATIVE_INFINITY, CANDIDATE_CAPACITY);
+  return {
+    rows: [...memory.candidateRows.subarray(0, count)],
+    scores: [...memory.candidateScores.subarray(0, count)],
+    bounds: [...memory.candidateBounds.subarray(0, count)],
+  };
 }
 
 /** The double-precision dot product in dimension order and the exact-enough sum of |products|. */
@@ -34,8 +44,7 @@ describe('the SIMD kernel', () => {
     for (const dimensions of [4, 8, 12, 16, 20, 384, 768, 1020, 4096]) {
       const { memory } = kernelOver(new Float32Array(2 * dimensions).fill(1), dimensions);
       memory.setQuery(new Float32Array(dimensions).fill(0.5));
-      memory.score(0, 2);
-      expect([...memory.scores]).toEqual([dimensions / 2, dimensions / 2]);
+      expect(scanAll(memory, 0, 2).scores).toEqual([dimensions / 2, dimensions / 2]);
     }
     expect(kernelModule(768)).not.toEqual(kernelModule(384));
   });
@@ -49,11 +58,12 @@ describe('the SIMD kernel', () => {
       const query = Float32Array.from({ length: dimensions }, () => random() - 0.5);
       const { scale, floor } = scoreErrorScale(dimensions);
       memory.setQuery(query);
-      memory.score(0, rows);
+      const scanned = scanAll(memory, 0, rows);
+      expect(scanned.rows).toEqual(Array.from({ length: rows }, (_, row) => row));
       for (let row = 0; row < rows; row++) {
         const { dot, absolute } = reference(query, vectors, row, dimensions);
-        const score = memory.scores[row]!;
-        const bound = memory.bounds[row]!;
+        const score = scanned.scores[row]!;
+        const bound = scanned.bounds[row]!;
         expect(Math.abs(score - dot)).toBeLessThanOrEqual(scale * bound + floor);
         expect(bound).toBeGreaterThanOrEqual(Math.abs(score));
         expect(Math.abs(bound - absolute)).toBeLessThanOrEqual(1e-5 * absolute);
@@ -78,23 +88,78 @@ describe('the SIMD kernel', () => {
     const query = Float32Array.from({ length: dimensions }, () => 1 + random() * 1e-3);
     const { scale, floor } = scoreErrorScale(dimensions);
     memory.setQuery(query);
-    memory.score(0, rows);
+    const { scores, bounds } = scanAll(memory, 0, rows);
     for (let row = 0; row < rows; row++) {
       const { dot } = reference(query, vectors, row, dimensions);
-      expect(Math.abs(memory.scores[row]! - dot)).toBeLessThanOrEqual(scale * memory.bounds[row]! + floor);
+      expect(Math.abs(scores[row]! - dot)).toBeLessThanOrEqual(scale * bounds[row]! + floor);
     }
   });
 
-  it('writes only the rows it is asked to score, at their own places', () => {
+  it('scans only the rows it is asked to, and names each candidate by its row', () => {
     const dimensions = 8;
     const values = Float32Array.from({ length: 10 * dimensions }, (_, index) => (index % dimensions === 0 ? Math.floor(index / dimensions) : 0));
     const { memory } = kernelOver(values, dimensions);
-    memory.scores.fill(-1);
     memory.setQuery(Float32Array.from([1, 0, 0, 0, 0, 0, 0, 0]));
-    memory.score(3, 6);
-    expect([...memory.scores]).toEqual([-1, -1, -1, 3, 4, 5, -1, -1, -1, -1]);
-    memory.score(9, 10);
-    expect(memory.scores[9]).toBe(9);
+    expect(scanAll(memory, 3, 6)).toEqual({ rows: [3, 4, 5], scores: [3, 4, 5], bounds: [3, 4, 5] });
+    expect(scanAll(memory, 9, 10).rows).toEqual([9]);
+    expect(scanAll(memory, 4, 4).rows).toEqual([]);
+  });
+
+  it('drops exactly the rows whose upper bound, computed as ExactSelection computes it, is below the cutoff', () => {
+    const dimensions = 8;
+    // Row r scores r / 10 with a bound of r / 10.
+    const values = Float32Array.from({ length: 20 * dimensions }, (_, index) => (index % dimensions === 0 ? Math.fround(Math.floor(index / dimensions) / 10) : 0));
+    const { memory } = kernelOver(values, dimensions);
+    memory.setQuery(Float32Array.from([1, 0, 0, 0, 0, 0, 0, 0]));
+    const { scale, floor } = memory.error;
+    const upper = (row: number): number => values[row * dimensions]! + (scale * values[row * dimensions]! + floor);
+    for (const cutoff of [0.5, upper(7), upper(7) + 1e-17, Math.fround(1.35), 5]) {
+      const count = memory.scan(0, 20, cutoff, CANDIDATE_CAPACITY);
+      const expected = Array.from({ length: 20 }, (_, row) => row).filter((row) => !(upper(row) < cutoff));
+      expect([...memory.candidateRows.subarray(0, count)]).toEqual(expected);
+    }
+  });
+
+  it('keeps rows whose score or bound is not a number, whatever the cutoff', () => {
+    const dimensions = 4;
+    const values = Float32Array.from([1, 0, 0, 0, Number.NaN, 0, 0, 0, 3e38, 3e38, 0, 0, -3e38, -3e38, 0, 0]);
+    const { memory } = kernelOver(values, dimensions);
+    memory.setQuery(Float32Array.from([1, 1, 0, 0]));
+    const count = memory.scan(0, 4, 10, CANDIDATE_CAPACITY);
+    // Row 0 scores 1 (out); NaN, +∞ and −∞ with an infinite bound are kept.
+    expect([...memory.candidateRows.subarray(0, count)]).toEqual([1, 2, 3]);
+  });
+
+  it('stops after `limit` candidates, so the caller can raise the cutoff and go on after the last one', () => {
+    const dimensions = 4;
+    const { memory } = kernelOver(new Float32Array(10 * dimensions).fill(1), dimensions);
+    memory.setQuery(new Float32Array(dimensions).fill(1));
+    expect(memory.scan(0, 10, Number.NEGATIVE_INFINITY, 3)).toBe(3);
+    expect([...memory.candidateRows.subarray(0, 3)]).toEqual([0, 1, 2]);
+    expect(memory.scan(3, 10, Number.NEGATIVE_INFINITY, 7)).toBe(7);
+    expect([...memory.candidateRows.subarray(0, 7)]).toEqual([3, 4, 5, 6, 7, 8, 9]);
+    expect(memory.scan(3, 10, Number.NEGATIVE_INFINITY, 8)).toBe(7);
+  });
+
+  it('refuses rows outside the matrix and limits past the candidate arrays, which the kernel would not check', () => {
+    const { memory } = kernelOver(new Float32Array(3 * 4), 4);
+    expect(() => memory.scan(0, 4, 0, 1)).toThrow(RangeError);
+    expect(() => memory.scan(2, 1, 0, 1)).toThrow(RangeError);
+    expect(() => memory.scan(-1, 1, 0, 1)).toThrow(RangeError);
+    expect(() => memory.scan(0, 1.5, 0, 1)).toThrow(RangeError);
+    expect(() => memory.scan(0, 3, 0, 0)).toThrow(RangeError);
+    expect(() => memory.scan(0, 3, 0, CANDIDATE_CAPACITY + 1)).toThrow(RangeError);
+  });
+
+  it('lays out the query, the candidates and the vectors 64-byte aligned, the vectors after the rest', () => {
+    for (const dimensions of [4, 12, 768]) {
+      const layout = kernelLayout(dimensions);
+      expect(layout.candidateRows).toBeGreaterThanOrEqual(dimensions * 4);
+      expect(layout.candidateScores - layout.candidateRows).toBe(4 * CANDIDATE_CAPACITY);
+      expect(layout.candidateBounds - layout.candidateScores).toBe(4 * CANDIDATE_CAPACITY);
+      expect(layout.vectors - layout.candidateBounds).toBe(4 * CANDIDATE_CAPACITY);
+      expect(layout.vectors % 64).toBe(0);
+    }
   });
 
   it('states an error scale of γ(d + 8) in float32 plus γ(d) in double, with a margin', () => {

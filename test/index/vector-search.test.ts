@@ -92,7 +92,8 @@ describe.each(['wasm-simd', 'js'] as const)('topK with the %s kernel', (kernel) 
       const vectors = randomVectors(random, rows, dimensions, kernel);
       for (let trial = 0; trial < 3; trial++) {
         const query = normalizeVector(Array.from({ length: dimensions }, () => random() * 2 - 1));
-        for (const k of [1, 2, 10, 99, rows, rows + 5]) {
+        // 600 and 1500 over 2,500 rows: a scan limit of 1,024 candidates, and k above it.
+        for (const k of [1, 2, 10, 99, 600, 1500, rows, rows + 5]) {
           expectSameRanking(topK(query, vectors, dimensions, k), bruteForce(query, vectors, dimensions, k));
         }
       }
