@@ -22,6 +22,9 @@ export interface ModelCatalog {
   notFound(name: string, signal?: AbortSignal, virtualIds?: readonly string[]): Promise<NotFoundError>;
 }
 
+/** Names as requests spell them, kept normalised; a client uses a handful, so the bound is generous. */
+const MAX_WANTED_NAMES = 1024;
+
 export function createModelCatalog(ollama: OllamaClient, options: { ttlMs: number; now: () => number }): ModelCatalog {
   let cached: { at: number; models: OllamaTagModel[] } | undefined;
   // One /api/tags in flight at a time, shared by every caller that needs the list meanwhile: a
@@ -55,9 +58,34 @@ export function createModelCatalog(ollama: OllamaClient, options: { ttlMs: numbe
 
   const list = async (signal?: AbortSignal): Promise<OllamaTagModel[]> => (await current(signal)).models;
 
+  // Every pass-through request looks its model up twice (the model, then its capabilities): each
+  // list is indexed by normalised name once, and each name asked for is normalised once.
+  const indexes = new WeakMap<OllamaTagModel[], Map<string, OllamaTagModel>>();
+  const wantedNames = new Map<string, string>();
+  const indexOf = (models: OllamaTagModel[]): Map<string, OllamaTagModel> => {
+    let index = indexes.get(models);
+    if (index === undefined) {
+      index = new Map();
+      // The first model whose name or model field matches wins, as a scan of the list would find it.
+      for (const model of models) {
+        for (const field of [model.name, model.model]) {
+          if (typeof field !== 'string') continue; // an older Ollama may leave "model" out
+          const key = normaliseModelName(field);
+          if (!index.has(key)) index.set(key, model);
+        }
+      }
+      indexes.set(models, index);
+    }
+    return index;
+  };
   const lookup = (models: OllamaTagModel[], name: string): OllamaTagModel | undefined => {
-    const wanted = normaliseModelName(name);
-    return models.find((model) => normaliseModelName(model.name) === wanted || normaliseModelName(model.model) === wanted);
+    let wanted = wantedNames.get(name);
+    if (wanted === undefined) {
+      wanted = normaliseModelName(name);
+      if (wantedNames.size >= MAX_WANTED_NAMES) wantedNames.clear();
+      wantedNames.set(name, wanted);
+    }
+    return indexOf(models).get(wanted);
   };
 
   const catalog: ModelCatalog = {

@@ -4,9 +4,10 @@
  * that a backend gone silent is caught by the idle deadline and a client's cancel closes the socket,
  * which is what makes Ollama stop generating.
  */
-import { aggregateChat, aggregateGenerate } from './aggregate.js';
+import { chatFold, generateFold, type Fold } from './aggregate.js';
 import { createFetchTransport } from './fetch-transport.js';
 import { createHttpTransport } from './http-transport.js';
+import { flattenBatches } from './flatten-batches.js';
 import { createIdleTimeout, type IdleTimeout } from './idle-timeout.js';
 import { incompleteStream, toOllamaChunk } from './ndjson.js';
 import { spreadOverTurns } from '../utils/spread-over-turns.js';
@@ -147,27 +148,38 @@ export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
     }
   }
 
-  async function* stream<T extends { done: boolean }>(path: string, body: object, signal?: AbortSignal): AsyncGenerator<T> {
+  /**
+   * The answer's chunks, a batch (the lines that arrived together) per yield, each line checked by
+   * Ollama's rules; a bad line ends the stream after the good ones before it.
+   */
+  async function* batches<T extends { done: boolean }>(path: string, body: object, signal?: AbortSignal): AsyncGenerator<T[], void> {
     const { response, idle, fail, finish } = await open(path, { ...body, stream: true }, false, signal);
     // Whether the done chunk was read: the answer is complete and its connection can be kept.
     let complete = false;
     try {
       // Leaving this loop early (the consumer stopped) ends in the finally below, which releases
       // the answer unread: the socket closes and Ollama stops generating.
-      for await (const batch of response.batches()) {
-        for (const value of batch) {
-          // Lines already read would still be handed out after a cancel; the caller asked to stop.
-          if (signal?.aborted) throw signal.reason;
-          const chunk = toOllamaChunk<T>(value);
-          idle.touch();
-          if (chunk.done === true) {
-            // The last chunk; anything after it is not read.
-            complete = true;
-            yield chunk;
-            return;
+      for await (const values of response.batches()) {
+        // Lines read after a cancel are not handed out; the caller asked to stop.
+        if (signal?.aborted) throw signal.reason;
+        const chunks: T[] = [];
+        let bad: unknown;
+        for (const value of values) {
+          try {
+            chunks.push(toOllamaChunk<T>(value));
+          } catch (error) {
+            bad = error;
+            break;
           }
-          yield chunk;
+          if (chunks[chunks.length - 1]?.done === true) {
+            complete = true;
+            break; // the last chunk; anything after it is not read
+          }
         }
+        idle.touch();
+        if (chunks.length > 0) yield chunks;
+        if (bad !== undefined) throw bad;
+        if (complete) return;
       }
       throw incompleteStream();
     } catch (error) {
@@ -178,12 +190,24 @@ export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
     }
   }
 
+  /** One chunk at a time; nor are the chunks of a batch already yielded, after a cancel. */
+  const stream = <T extends { done: boolean }>(path: string, body: object, signal?: AbortSignal): AsyncGenerator<T> =>
+    flattenBatches(batches<T>(path, body, signal), () => {
+      if (signal?.aborted) throw signal.reason;
+    });
+
+  /** A non-streaming answer: the stream folded as its lines arrive, without handing out each chunk. */
+  async function collect<T extends { done: boolean }>(path: string, body: object, fold: Fold<T>, signal?: AbortSignal): Promise<T> {
+    for await (const chunks of batches<T>(path, body, signal)) for (const chunk of chunks) fold.push(chunk);
+    return fold.result();
+  }
+
   const client: OllamaClient = {
     baseUrl,
     chatStream: (request, signal) => stream<OllamaChatResponse>('/api/chat', request, signal),
-    chat: (request, signal) => aggregateChat(client.chatStream(request, signal)),
+    chat: (request, signal) => collect('/api/chat', request, chatFold(), signal),
     generateStream: (request, signal) => stream<OllamaGenerateResponse>('/api/generate', request, signal),
-    generate: (request, signal) => aggregateGenerate(client.generateStream(request, signal)),
+    generate: (request, signal) => collect('/api/generate', request, generateFold(), signal),
     embed: (request, signal) => json<OllamaEmbedResponse>('/api/embed', request, signal),
     tags: (signal) => json<OllamaTagsResponse>('/api/tags', undefined, signal),
     show: (request, signal) => json<OllamaShowResponse>('/api/show', request, signal),

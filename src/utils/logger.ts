@@ -117,8 +117,17 @@ function formatFlatLine(level: EmittingLevel, timeText: string, event: string, i
   return rest.length === 2 ? `${head}}` : `${head},${rest.slice(1)}`;
 }
 
+/** The last timestamp written, as text: under load many lines share a millisecond, and toISOString was a third of formatting one. */
+let lastTime = Number.NaN;
+let lastTimeText = '';
+
 function safeIsoString(time: Date): string {
-  return Number.isNaN(time.getTime()) ? String(time) : time.toISOString();
+  const ms = time.getTime();
+  if (ms === lastTime) return lastTimeText;
+  if (Number.isNaN(ms)) return String(time);
+  lastTime = ms;
+  lastTimeText = time.toISOString();
+  return lastTimeText;
 }
 
 /**
