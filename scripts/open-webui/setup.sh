@@ -8,7 +8,9 @@
 #
 # Set RLM_PYTHON to a Python 3.11 or 3.12 interpreter if python3.11 is not on PATH.
 set -euo pipefail
-OPEN_WEBUI_VERSION="${RLM_OPEN_WEBUI_VERSION:-0.12.4}"
+here="$(cd "$(dirname "$0")" && pwd)"
+# The pin lives in ./version, which test/support/open-webui.ts reads too.
+OPEN_WEBUI_VERSION="${RLM_OPEN_WEBUI_VERSION:-$(cat "$here/version")}"
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/rlm/open-webui-$OPEN_WEBUI_VERSION"
 marker="$venv/.rlm-installed"
 
