@@ -27,7 +27,7 @@ function draftOrTask(request: RecordedRequest): string {
   const messages = (request.body as { messages?: { role: string; content: string }[] }).messages ?? [];
   const prompt = messages.at(-1)?.content ?? '';
   if (!prompt.startsWith('### Task:')) return 'Lyon.';
-  if (prompt.includes('"title"')) return JSON.stringify({ title: 'Capital of France' });
+  if (prompt.includes('"title"')) return JSON.stringify({ title: prompt.includes('France') ? 'Capital of France' : 'Greeting' });
   if (prompt.includes('"follow_ups"')) return JSON.stringify({ follow_ups: ['And the capital of Italy?'] });
   if (prompt.includes('"tags"')) return JSON.stringify({ tags: ['Geography'] });
   return '{}';
@@ -149,13 +149,13 @@ describe.skipIf(missing !== undefined)(`Open WebUI ${OPEN_WEBUI_VERSION} with rl
 
     // Then the revised, approved answer, with the whole run folded into "Thought for ...".
     await answer.first().waitFor({ timeout: 60_000 });
-    const message = await lastAssistantText(page);
-    expect(message).toMatch(/Thought for/);
-    expect(message).toContain('plan: 1 checks (qwen2.5:0.5b)');
-    expect(message).toContain('generate: draft from llama3.2:latest (tier 0)');
-    expect(message).toContain('revise: revised by llama3.2:latest');
-    expect(message).toContain('verify: APPROVED (qwen2.5:0.5b)');
-    expect(message).not.toContain('Lyon.');
+    const chat = await chatText(page);
+    expect(chat).toMatch(/Thought for/);
+    expect(chat).toContain('plan: 1 checks (qwen2.5:0.5b)');
+    expect(chat).toContain('generate: draft from llama3.2:latest (tier 0)');
+    expect(chat).toContain('revise: revised by llama3.2:latest');
+    expect(chat).toContain('verify: APPROVED (qwen2.5:0.5b)');
+    expect(chat).not.toContain('Lyon.');
     // The task model named the chat; its follow-up shows under the answer.
     await page.getByText('And the capital of Italy?').first().waitFor({ timeout: 30_000 });
     await expect.poll(() => page.getByText('Capital of France').count()).toBeGreaterThan(0);
@@ -170,13 +170,30 @@ describe.skipIf(missing !== undefined)(`Open WebUI ${OPEN_WEBUI_VERSION} with rl
     expect(stack.logs.filter((line) => line.event === 'request' && line.run_id !== undefined)).toHaveLength(1);
   });
 
-  it('shows rlm\'s error when the generator cannot use the tools Open WebUI sends', async () => {
+  it('shows rlm\'s error when the generator cannot use the tools Open WebUI sends, and runs with Function Calling "Legacy"', async () => {
+    // Open WebUI 0.12 sends its built-in tools (36 of them) with every chat typed in the UI, whatever
+    // the model's capabilities; a generator without tools gets Ollama's 400, in rlm's words.
     await page.goto(openWebUi.url, { waitUntil: 'load' });
     await pickModel(page, 'rlm/qwen2.5-coder:1.5b');
     await send(page, 'Hello');
-    await page.getByText(/cannot use tools/).first().waitFor({ timeout: 30_000 });
+    await page.getByText(/cannot use tools: its model "qwen2\.5-coder:1\.5b" does not support them/).first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: screenshotPath(SUITE, '4-tools-error.png') });
-    log(await lastAssistantText(page));
+
+    // "Legacy" function calling (Controls > Advanced Params) leaves the built-in tools out.
+    stack.simulator.script('qwen2.5-coder:1.5b', stagedScript({ plan: planReply('greets back'), generate: 'Hello! What shall we write?', verify: APPROVED }));
+    await page.goto(openWebUi.url, { waitUntil: 'load' });
+    await pickModel(page, 'rlm/qwen2.5-coder:1.5b');
+    await page.locator('button[aria-label="Controls"]').click();
+    const functionCalling = page.getByLabel('Function Calling');
+    await functionCalling.click();
+    await functionCalling.click();
+    await expect.poll(() => functionCalling.textContent()).toContain('Legacy');
+    await page.locator('button[aria-label="Controls"]').click();
+    await send(page, 'Hello');
+    await page.getByText('Hello! What shall we write?').first().waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: screenshotPath(SUITE, '5-legacy-function-calling.png') });
+    const last = tap.calls.filter((call) => call.path === '/api/chat' && (call.body as ChatBody).model === 'rlm/qwen2.5-coder:1.5b').at(-1);
+    expect((last?.body as ChatBody).tools).toBeUndefined();
   });
 });
 
@@ -204,7 +221,7 @@ async function send(page: Page, text: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-/** What the user sees of the newest answer. */
-async function lastAssistantText(page: Page): Promise<string> {
+/** What the user sees of the chat, as text. */
+async function chatText(page: Page): Promise<string> {
   return page.locator('#chat-container').innerText();
 }
