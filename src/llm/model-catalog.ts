@@ -22,6 +22,9 @@ export interface ModelCatalog {
   notFound(name: string, signal?: AbortSignal, virtualIds?: readonly string[]): Promise<NotFoundError>;
 }
 
+/** Keyed by digest: a re-pulled model is a new entry, so its capabilities are asked afresh. */
+const showKey = (model: OllamaTagModel): string => `${model.name}@${model.digest}`;
+
 /** Names as requests spell them, kept normalised; a client uses a handful, so the bound is generous. */
 const MAX_WANTED_NAMES = 1024;
 
@@ -88,38 +91,52 @@ export function createModelCatalog(ollama: OllamaClient, options: { ttlMs: numbe
     return indexOf(models).get(wanted);
   };
 
+  /** The model from a list still fresh, without waiting for anything: what nearly every request finds. */
+  const cachedHit = (name: string): OllamaTagModel | undefined =>
+    cached !== undefined && options.now() - cached.at < options.ttlMs ? lookup(cached.models, name) : undefined;
+  const findSlowly = async (name: string, signal?: AbortSignal): Promise<OllamaTagModel | undefined> => {
+    const { models, fresh } = await current(signal);
+    const hit = lookup(models, name);
+    if (hit !== undefined || fresh) return hit;
+    return lookup(await refresh(signal), name);
+  };
+  const capabilitiesSlowly = async (name: string, signal?: AbortSignal): Promise<string[] | undefined> => {
+    const model = await catalog.find(name, signal);
+    if (model === undefined) return undefined;
+    const key = showKey(model);
+    const known = shows.get(key);
+    if (known !== undefined && 'value' in known) return known.value.capabilities;
+    let pending = known?.pending;
+    if (pending === undefined) {
+      // Shared by concurrent callers, so no one caller's cancel may abort it.
+      const asked = ollama.show({ model: model.name });
+      pending = asked;
+      shows.set(key, { pending: asked });
+      asked.then(
+        (value) => shows.set(key, { value }),
+        () => shows.delete(key),
+      );
+    }
+    return (await waitShared(pending, signal)).capabilities;
+  };
+
+  // find and capabilities answer from the caches with an already-resolved promise: each is asked
+  // on every pass-through request, and an async function per call was a chain of promises each.
   const catalog: ModelCatalog = {
     list,
-    async find(name, signal) {
-      const { models, fresh } = await current(signal);
-      const hit = lookup(models, name);
-      if (hit !== undefined || fresh) return hit;
-      return lookup(await refresh(signal), name);
+    find(name, signal) {
+      const hit = cachedHit(name);
+      return hit !== undefined ? Promise.resolve(hit) : findSlowly(name, signal);
     },
     async require(name, signal) {
       const model = await catalog.find(name, signal);
       if (model === undefined) throw await catalog.notFound(name, signal);
       return model;
     },
-    async capabilities(name, signal) {
-      const model = await catalog.find(name, signal);
-      if (model === undefined) return undefined;
-      // Keyed by digest: a re-pulled model is a new entry, so its capabilities are asked afresh.
-      const key = `${model.name}@${model.digest}`;
-      const known = shows.get(key);
-      if (known !== undefined && 'value' in known) return known.value.capabilities;
-      let pending = known?.pending;
-      if (pending === undefined) {
-        // Shared by concurrent callers, so no one caller's cancel may abort it.
-        const asked = ollama.show({ model: model.name });
-        pending = asked;
-        shows.set(key, { pending: asked });
-        asked.then(
-          (value) => shows.set(key, { value }),
-          () => shows.delete(key),
-        );
-      }
-      return (await waitShared(pending, signal)).capabilities;
+    capabilities(name, signal) {
+      const model = cachedHit(name);
+      const known = model === undefined ? undefined : shows.get(showKey(model));
+      return known !== undefined && 'value' in known ? Promise.resolve(known.value.capabilities) : capabilitiesSlowly(name, signal);
     },
     async notFound(name, signal, virtualIds = []) {
       let names: string[] = [];
