@@ -10,7 +10,9 @@
  * are transpiled the same way (TypeScript's transpileModule, into a temporary directory), so that
  * neither hop pays for tsx (whose esbuild transform wraps every named function in a `__name`
  * call). Otherwise both hops run under tsx from their sources, and the report says so.
- * `RLM_BENCH_FROM=src` or `=dist` forces one or the other. The simulator always runs under tsx.
+ * `RLM_BENCH_FROM=src` or `=dist` forces one or the other, and `RLM_BENCH_DIST=<directory>` runs
+ * the build in that directory instead of this checkout's dist/ (another commit's, to compare two
+ * versions in the same harness). The simulator always runs under tsx.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -74,7 +76,7 @@ export async function prepareHops(): Promise<HopBuild> {
   const forced = process.env.RLM_BENCH_FROM;
   if (forced !== undefined && forced !== 'src' && forced !== 'dist') throw new Error(`RLM_BENCH_FROM is "${forced}"; use src or dist.`);
   const current = distIsCurrent();
-  const from = forced ?? (current ? 'dist' : 'src');
+  const from = forced ?? (current || process.env.RLM_BENCH_DIST !== undefined ? 'dist' : 'src');
   if (from === 'src') {
     const tsx = ['--import', 'tsx'];
     return {
@@ -87,7 +89,9 @@ export async function prepareHops(): Promise<HopBuild> {
       },
     };
   }
-  if (!existsSync(join(root, 'dist', 'server', 'app.js'))) throw new Error('RLM_BENCH_FROM=dist, but dist/ has no build; run `npm run build`.');
+  // Another build of rlm (a checkout's dist/, to time two versions side by side with the same harness).
+  const distDirectory = process.env.RLM_BENCH_DIST ?? join(root, 'dist');
+  if (!existsSync(join(distDirectory, 'server', 'app.js'))) throw new Error(`RLM_BENCH_FROM=dist, but ${distDirectory} has no build; run \`npm run build\`.`);
   const sourceMaps = process.env.RLM_BENCH_SOURCE_MAPS === '1';
   const directory = await mkdtemp(join(tmpdir(), 'rlm-bench-hops-'));
   // TypeScript is a CommonJS package (and a dev dependency, as the benchmarks are).
@@ -103,10 +107,10 @@ export async function prepareHops(): Promise<HopBuild> {
   }
   return {
     from: 'dist',
-    note: `rlm from dist/ on plain node${sourceMaps ? ' --enable-source-maps, as npm start runs it' : ', as the installed rlm command runs it'}${current ? '' : ' (RLM_BENCH_FROM=dist, though dist/ is older than src/)'}; the proxy transpiled to plain JavaScript`,
+    note: `rlm from ${process.env.RLM_BENCH_DIST ?? 'dist/'} on plain node${sourceMaps ? ' --enable-source-maps, as npm start runs it' : ', as the installed rlm command runs it'}${current || process.env.RLM_BENCH_DIST !== undefined ? '' : ' (RLM_BENCH_FROM=dist, though dist/ is older than src/)'}; the proxy transpiled to plain JavaScript`,
     dispose: () => rm(directory, { recursive: true, force: true }),
     launch: {
-      rlm: { script: join(directory, 'gateway-target.js'), module: pathToFileURL(join(root, 'dist/')).href, execArgv: sourceMaps ? ['--enable-source-maps'] : [] },
+      rlm: { script: join(directory, 'gateway-target.js'), module: pathToFileURL(join(distDirectory, '/')).href, execArgv: sourceMaps ? ['--enable-source-maps'] : [] },
       proxy: { script: join(directory, 'gateway-target.js'), module: pathToFileURL(join(directory, 'minimal-proxy.js')).href, execArgv: [] },
     },
   };
