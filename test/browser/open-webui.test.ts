@@ -16,6 +16,10 @@ import { startStack, type Stack } from '../support/stack.js';
 import { APPROVED, planReply, rejected, stagedScript } from '../support/staged-script.js';
 
 const SUITE = 'open-webui';
+// Its own timeouts, so the file behaves the same under any vitest config: the first start after an
+// install takes up to a minute on 2 shared cores.
+const START_TIMEOUT_MS = 600_000;
+const TEST_TIMEOUT_MS = 300_000;
 const missing = chromiumMissing() ?? openWebUiMissing();
 if (missing !== undefined) {
   if (process.env.CI) throw new Error(`The Open WebUI browser test cannot run: ${missing}`);
@@ -100,7 +104,7 @@ describe.skipIf(missing !== undefined)(`Open WebUI ${OPEN_WEBUI_VERSION} with rl
     });
     browser = await launchChromium();
     page = await browser.browser.newPage({ viewport: { width: 1280, height: 900 } });
-  });
+  }, START_TIMEOUT_MS);
 
   afterAll(async () => {
     // What Open WebUI asked rlm, for reading after the run (and for docs/clients.md).
@@ -110,7 +114,7 @@ describe.skipIf(missing !== undefined)(`Open WebUI ${OPEN_WEBUI_VERSION} with rl
     await openWebUi?.stop();
     await tap?.close();
     await stack?.close();
-  });
+  }, 60_000);
 
   it('lists rlm, shows the pipeline progress as thinking, then the answer', async () => {
     await page.goto(openWebUi.url, { waitUntil: 'load' });
@@ -168,7 +172,7 @@ describe.skipIf(missing !== undefined)(`Open WebUI ${OPEN_WEBUI_VERSION} with rl
     expect(pipeline[0]).toMatchObject({ stream: true, think: true });
     expect(chats.filter((body) => body.model !== 'rlm').every((body) => body.model === 'llama3.2:latest' && body.stream === false)).toBe(true);
     expect(stack.logs.filter((line) => line.event === 'request' && line.run_id !== undefined)).toHaveLength(1);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('shows rlm\'s error when the generator cannot use the tools Open WebUI sends, and runs with Function Calling "Legacy"', async () => {
     // Open WebUI 0.12 sends its built-in tools (36 of them) with every chat typed in the UI, whatever
@@ -194,7 +198,7 @@ describe.skipIf(missing !== undefined)(`Open WebUI ${OPEN_WEBUI_VERSION} with rl
     await page.screenshot({ path: screenshotPath(SUITE, '5-legacy-function-calling.png') });
     const last = tap.calls.filter((call) => call.path === '/api/chat' && (call.body as ChatBody).model === 'rlm/qwen2.5-coder:1.5b').at(-1);
     expect((last?.body as ChatBody).tools).toBeUndefined();
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 interface ChatBody {

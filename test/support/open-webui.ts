@@ -115,7 +115,18 @@ export async function startOpenWebUi(options: OpenWebUiOptions): Promise<OpenWeb
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
+  // If the caller gives up before stop() (a hook timeout does not cancel this promise), the group
+  // still goes when the test process exits, instead of serving on with nothing in front of it.
+  const killOnExit = (): void => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  };
+  process.once('exit', killOnExit);
   const stop = async (): Promise<void> => {
+    process.off('exit', killOnExit);
     await stopGroup(child);
     await new Promise<void>((resolve) => logFile.end(resolve));
     await rm(directory, { recursive: true, force: true });
