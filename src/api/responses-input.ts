@@ -94,6 +94,17 @@ function appendItem(messages: OpenAIChatMessage[], item: unknown, path: string):
     // OpenAI's own (often encrypted) reasoning items mean nothing to a local model.
     case 'reasoning':
       return;
+    // A stored item named by id (@ai-sdk/openai sends these by default, store: true). rlm stores
+    // nothing; a reasoning item would be skipped anyway, so a reference to one loses nothing.
+    case 'item_reference': {
+      const id = requiredString(item, 'id', fieldPath(path, 'id'));
+      if (id.startsWith('rs-') || id.startsWith('rs_')) return;
+      throw new InvalidRequestError(
+        `Input item '${id}' is an item_reference, and rlm keeps no items between requests: send the item itself. With @ai-sdk/openai, set providerOptions: { openai: { store: false } }.`,
+        fieldPath(path, 'type'),
+        'unsupported_input_type',
+      );
+    }
     default:
       throw new InvalidRequestError(
         `Unsupported input item type '${type}'; supported types are 'message', 'function_call' and 'function_call_output'.`,

@@ -34,6 +34,12 @@ export interface ResponsesBuilder {
   finish(extra?: Record<string, unknown>): ResponsesEvent[];
   /** The whole response object, for a non-streaming answer (after every chunk was pushed). */
   response(extra?: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * The end of a stream that failed after it opened: an `error` event, then `response.failed`. The
+   * error event carries the fields both at its top level (OpenAI's documented shape, which the AI
+   * SDK reads) and under `error` (which the openai package raises as an APIError, and so LangChain).
+   */
+  fail(error: { message: string; type: string; code: string | null; param: string | null }): ResponsesEvent[];
 }
 
 export function createResponsesBuilder(context: ResponsesContext): ResponsesBuilder {
@@ -45,7 +51,7 @@ export function createResponsesBuilder(context: ResponsesContext): ResponsesBuil
 
   const event = (type: string, fields: Record<string, unknown>): ResponsesEvent => ({ type, sequence_number: sequence++, ...fields });
 
-  function responseObject(status: 'in_progress' | 'completed' | 'incomplete', extra: Record<string, unknown> = {}): Record<string, unknown> {
+  function responseObject(status: 'in_progress' | 'completed' | 'incomplete' | 'failed', extra: Record<string, unknown> = {}): Record<string, unknown> {
     const inputTokens = done?.prompt_eval_count ?? 0;
     const outputTokens = done?.eval_count ?? 0;
     return {
@@ -160,6 +166,14 @@ export function createResponsesBuilder(context: ResponsesContext): ResponsesBuil
       const events = close();
       events.push(event(status() === 'completed' ? 'response.completed' : 'response.incomplete', { response: responseObject(status(), extra) }));
       return events;
+    },
+    fail(error) {
+      const { message, type, code, param } = error;
+      return [
+        ...close(),
+        event('error', { code, message, param, error: { type, code, message, param } }),
+        event('response.failed', { response: responseObject('failed', { error: { code: code ?? 'server_error', message } }) }),
+      ];
     },
     response(extra) {
       close();
