@@ -9,10 +9,13 @@
  *   synchronous write(2) of a few hundred bytes (microseconds, cheaper than a round trip through
  *   libuv's thread pool). A process killed at any point (SIGKILL, a crash) leaves every appended
  *   record readable.
- * - Closing makes them durable against a power cut: one fdatasync of the file for all its records
- *   and, issued with it, the fsync of its directory entry, shared with the runs closing alongside
- *   (directory-sync.ts). Only then is the run durable, and only then may the ledger say how it
- *   ended.
+ * - The file's directory entry is made durable as soon as it exists: the fsync of its directory
+ *   (shared with the runs starting alongside, directory-sync.ts) starts right after the header is
+ *   written and runs while the first model call is out, so that the end of the run has only its own
+ *   data to wait for.
+ * - Closing makes the records durable against a power cut: one fdatasync of the file for all of
+ *   them, and the directory's fsync finished. Only then is the run durable, and only then may the
+ *   ledger say how it ended.
  * - The ledger line of a finished run follows (`closeDurable` returns before it, `close` after it).
  */
 import { closeSync, fdatasync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
@@ -83,7 +86,10 @@ export async function startRunFile(runsDir: string, fields: HeaderFields, deps: 
   // The entries that make the file findable after a power cut: its own, and those of the day
   // directory (and the runs directory) when this run created them.
   const entries = [directory, ...createdParents(created, directory)];
-  return createRunWriter(fd, path, header, entries, deps);
+  // Started now, awaited at close: an fsync that starts after the entry was made covers it.
+  const entriesDurable = Promise.all(entries.map((entry) => syncDirectorySoon(entry))).then(() => undefined);
+  entriesDurable.catch(() => undefined); // reported by close, which awaits it
+  return createRunWriter(fd, path, header, entriesDurable, deps);
 }
 
 /**
@@ -110,7 +116,7 @@ function createdParents(created: string | undefined, directory: string): string[
   }
 }
 
-function createRunWriter(fd: number, path: string, header: RunHeader, entries: readonly string[], deps: RunWriterDeps): RunWriter {
+function createRunWriter(fd: number, path: string, header: RunHeader, entriesDurable: Promise<void>, deps: RunWriterDeps): RunWriter {
   const attempts: AttemptRecord[] = [];
   let failure: { cause: unknown } | undefined;
   let closing: Promise<{ ledgerLine: Promise<void> }> | undefined;
@@ -133,13 +139,9 @@ function createRunWriter(fd: number, path: string, header: RunHeader, entries: r
 
   async function closeNow(): Promise<{ ledgerLine: Promise<void> }> {
     try {
-      // The file's records and its directory entries, flushed together: one wait for the disk.
-      const entriesDurable = Promise.all(entries.map((entry) => syncDirectorySoon(entry)));
+      // The file's records; its directory entries have been on their way since the file was made.
       try {
         await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
-      } catch (error) {
-        entriesDurable.catch(() => undefined); // the fdatasync's failure is the one reported
-        throw error;
       } finally {
         closeQuietly(fd);
       }
