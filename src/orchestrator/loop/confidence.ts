@@ -32,7 +32,7 @@
  * score that reflects how often such answers are right (about 0.4 at tier 0 without logprobs, more
  * from a higher tier), not the 0.02 it used to get although most of them were right.
  */
-import type { AttemptRecord } from '../../types/attempt.js';
+import type { RecordedAttempt } from './run-context.js';
 
 export const CONFIDENCE_CONSTANTS = Object.freeze({
   /** The verifier's confidence in its verdict when Ollama returned no logprobs. */
@@ -76,7 +76,7 @@ export interface ConfidenceBreakdown {
   escalations: number;
 }
 
-export function findAnswerAttempt(attempts: readonly AttemptRecord[], answerAttemptId?: string): AttemptRecord | undefined {
+export function findAnswerAttempt<T extends RecordedAttempt>(attempts: readonly T[], answerAttemptId?: string): T | undefined {
   if (answerAttemptId !== undefined) {
     const given = attempts.find((attempt) => attempt.attemptId === answerAttemptId);
     if (given !== undefined) return given;
@@ -91,7 +91,7 @@ export function findAnswerAttempt(attempts: readonly AttemptRecord[], answerAtte
 }
 
 /** `answerAttemptId`: the answer before its finish record names it (the loop, finishing a run). */
-export function computeConfidence(attempts: readonly AttemptRecord[], answerAttemptId?: string): ConfidenceBreakdown {
+export function computeConfidence(attempts: readonly RecordedAttempt[], answerAttemptId?: string): ConfidenceBreakdown {
   const constants = CONFIDENCE_CONSTANTS;
   const revisions = attempts.filter((attempt) => attempt.stage === 'revise').length;
   const escalations = attempts.filter((attempt) => attempt.stage === 'generate' && attempt.tier > 0).length;
@@ -140,7 +140,7 @@ function logistic(logOdds: number): number {
  * Whether a draft from another tier (a separate generate call and its revisions) wrote the same
  * answer. Revisions of the answer's own draft are not independent of it, so they do not count.
  */
-function agreesWithAnotherDraft(attempts: readonly AttemptRecord[], answer: AttemptRecord): boolean {
+function agreesWithAnotherDraft(attempts: readonly RecordedAttempt[], answer: RecordedAttempt): boolean {
   const text = comparable(answer);
   if (text === '') return false;
   return attempts.some(
@@ -148,7 +148,7 @@ function agreesWithAnotherDraft(attempts: readonly AttemptRecord[], answer: Atte
   );
 }
 
-function comparable(attempt: AttemptRecord): string {
+function comparable(attempt: RecordedAttempt): string {
   const content = attempt.output?.content ?? '';
   const calls = (attempt.output?.toolCalls ?? []).map((call) => `${call.name}(${call.arguments})`).join(';');
   return `${content}${calls}`.replace(/\s+/g, ' ').trim().toLowerCase();

@@ -4,7 +4,7 @@
  * both verdicts have a probability, the one the verifier thought likelier right. Used for the base
  * of the next revision (revision-base.ts) and for the best draft of an exhausted ladder.
  */
-import type { AttemptRecord } from '../../types/attempt.js';
+import type { RecordedAttempt } from './run-context.js';
 import { approvalProbability } from './verdict.js';
 
 export interface DraftStanding {
@@ -18,7 +18,7 @@ export interface DraftStanding {
 
 const NEVER_JUDGED = Number.MAX_SAFE_INTEGER;
 
-export function draftStanding(attempts: readonly AttemptRecord[], draftAttemptId: string): DraftStanding {
+export function draftStanding(attempts: readonly RecordedAttempt[], draftAttemptId: string): DraftStanding {
   const judging = attempts.filter((attempt) => attempt.parentAttemptId === draftAttemptId);
   const failed = judging.filter((attempt) => attempt.stage === 'check' && attempt.verdict !== 'APPROVED');
   if (failed.length > 0) return { passedChecks: false, issues: failed.reduce((sum, check) => sum + check.issues.length, 0), approval: null };

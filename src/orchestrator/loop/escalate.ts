@@ -2,7 +2,7 @@
  * Escalation policy as plain predicates over the profile and the attempts, so the loop reads as
  * the policy and the policy can be tested without a model.
  */
-import type { AttemptRecord } from '../../types/attempt.js';
+import type { RecordedAttempt } from './run-context.js';
 import type { Profile } from '../../types/profile.js';
 import { compareStanding, draftStanding, type DraftStanding } from './draft-standing.js';
 
@@ -29,9 +29,9 @@ export function nextTier(profile: Profile, tier: number): number | undefined {
  * ranking it first picked wrong tier-0 drafts over tier 1's usually right ones, which cost the
  * policy benchmark 1.7-6.3 accuracy points wherever the verifier falsely rejected.
  */
-export function bestDraft(attempts: readonly AttemptRecord[]): AttemptRecord | undefined {
+export function bestDraft<T extends RecordedAttempt>(attempts: readonly T[]): T | undefined {
   const drafts = attempts.filter((attempt) => (attempt.stage === 'generate' || attempt.stage === 'revise') && attempt.output !== null && attempt.error === null);
-  let best: { attempt: AttemptRecord; standing: DraftStanding } | undefined;
+  let best: { attempt: T; standing: DraftStanding } | undefined;
   for (const draft of drafts) {
     const standing = draftStanding(attempts, draft.attemptId);
     if (best === undefined || compareForAnswer(draft, standing, best.attempt, best.standing) >= 0) best = { attempt: draft, standing };
@@ -39,7 +39,7 @@ export function bestDraft(attempts: readonly AttemptRecord[]): AttemptRecord | u
   return best?.attempt;
 }
 
-function compareForAnswer(left: AttemptRecord, leftStanding: DraftStanding, right: AttemptRecord, rightStanding: DraftStanding): number {
+function compareForAnswer(left: RecordedAttempt, leftStanding: DraftStanding, right: RecordedAttempt, rightStanding: DraftStanding): number {
   if (leftStanding.passedChecks !== rightStanding.passedChecks) return leftStanding.passedChecks ? 1 : -1;
   if (leftStanding.issues !== rightStanding.issues) return rightStanding.issues - leftStanding.issues;
   if (left.tier !== right.tier) return left.tier - right.tier;

@@ -3,11 +3,10 @@
  * and tool results included), the plan, and — when escalating — what the tier below got wrong.
  */
 import { toOllamaChatRequest } from '../../api/chat-request.js';
-import type { AttemptRecord } from '../../types/attempt.js';
 import type { Draft } from '../checks/checks.js';
 import { bulleted, numbered } from './conversation-text.js';
 import type { Plan } from './plan.js';
-import type { RunContext } from './run-context.js';
+import type { RecordedAttempt, RunContext } from './run-context.js';
 import { callStage } from './stage-call.js';
 
 export async function generateDraft(
@@ -17,7 +16,7 @@ export async function generateDraft(
   plan: Plan | null,
   previousIssues: readonly string[],
   context: string,
-): Promise<{ attempt: AttemptRecord; draft: Draft }> {
+): Promise<{ attempt: RecordedAttempt; draft: Draft }> {
   const { profile, request } = run.input;
   const prompt = run.deps.prompts.generate;
   const mapped = toOllamaChatRequest(request, { model, numCtx: 0, stream: true });

@@ -5,7 +5,6 @@
  */
 import { ClientAbortedError, RlmError } from '../../utils/errors.js';
 import { hashJson } from '../../utils/hash.js';
-import type { AttemptRecord } from '../../types/attempt.js';
 import { bestDraft, canRevise, nextTier, tierModel } from './escalate.js';
 import { generateDraft } from './generate.js';
 import { planStage, type Plan } from './plan.js';
@@ -14,7 +13,7 @@ import { FIRST_TRY, retryProfile, type RetryPlan } from './retry.js';
 import { reviseDraft } from './revise.js';
 import { chooseRevisionBase, type JudgedDraft } from './revision-base.js';
 import { withoutOwnNotes } from './own-notes.js';
-import { noModelCall, record, recordDecision, type RunContext } from './run-context.js';
+import { createRunContext, noModelCall, record, recordDecision, writeRecorded, type RecordedAttempt, type RunContext } from './run-context.js';
 import { computeConfidence } from './confidence.js';
 import { summarizeRun } from './run-summary.js';
 import type { RunWriter } from '../traces/trace-store.js';
@@ -53,7 +52,7 @@ export async function runPipeline(deps: PipelineDeps, input: PipelineRequest, wr
   const retry = input.retry ?? FIRST_TRY;
   // The models see the conversation without rlm's own notes (own-notes.ts); the trace keeps it as received.
   const request = { ...input.request, messages: withoutOwnNotes(input.request.messages) };
-  const run: RunContext = { deps, input: { ...input, request, profile: retryProfile(input.profile, retry) }, writer };
+  const run = createRunContext(deps, { ...input, request, profile: retryProfile(input.profile, retry) }, writer);
   try {
     const answer = await loop(run, retry);
     await finish(run, 'completed', answer.attemptId);
@@ -62,26 +61,29 @@ export async function runPipeline(deps: PipelineDeps, input: PipelineRequest, wr
     await finish(run, aborted ? 'aborted' : 'failed', null, aborted ? 'the client went away' : (error as Error).message).catch((recordError: unknown) =>
       deps.logger.error('trace_write_failed', { run_id: input.runId, error: recordError }),
     );
-    throw error;
-  } finally {
     // The response waits for the run's records to be durable; its ledger line follows (settle waits for it).
     await writer.closeDurable();
+    throw error;
   }
+  // Every record is in the file (finish wrote them); the summary is made while the disk flushes them.
+  const durable = writer.closeDurable();
   const trace = { header: writer.header, attempts: [...writer.attempts] };
-  return { trace, summary: summarizeRun(trace) };
+  const summary = summarizeRun(trace);
+  await durable;
+  return { trace, summary };
 }
 
 /** Finishes, as aborted, a run that never started: its client left while it waited for a slot. */
 export async function abandonRun(deps: PipelineDeps, input: PipelineRequest, writer: RunWriter, reason: string): Promise<void> {
   try {
-    await finish({ deps, input, writer }, 'aborted', null, reason);
+    await finish(createRunContext(deps, input, writer), 'aborted', null, reason);
   } finally {
     await writer.closeDurable();
   }
 }
 
 /** Returns the attempt whose draft is the answer; throws PipelineRejectedError under the "error" policy. */
-async function loop(run: RunContext, retry: RetryPlan): Promise<AttemptRecord> {
+async function loop(run: RunContext, retry: RetryPlan): Promise<RecordedAttempt> {
   const { profile } = run.input;
   if (retry.number > 0) await recordRetry(run, retry);
   const context = await retrieveContext(run);
@@ -150,9 +152,9 @@ async function recordRetry(run: RunContext, retry: RetryPlan): Promise<void> {
   });
 }
 
-async function exhausted(run: RunContext, issues: string[]): Promise<AttemptRecord> {
+async function exhausted(run: RunContext, issues: string[]): Promise<RecordedAttempt> {
   const { profile, runId } = run.input;
-  const best = profile.onExhausted === 'best' ? bestDraft(run.writer.attempts) : undefined;
+  const best = profile.onExhausted === 'best' ? bestDraft(run.attempts) : undefined;
   await recordDecision(
     run,
     profile.ladder.length,
@@ -169,7 +171,7 @@ async function finish(run: RunContext, status: 'completed' | 'aborted' | 'failed
   // run keeps its number when the calibration is refitted later.
   let confidence: Record<string, unknown> | undefined;
   if (status === 'completed' && answerAttemptId !== null) {
-    const raw = computeConfidence(run.writer.attempts, answerAttemptId).value;
+    const raw = computeConfidence(run.attempts, answerAttemptId).value;
     const calibrated = run.deps.calibrate?.(run.input.profile.name, raw);
     confidence = { raw, value: calibrated?.value ?? raw, calibration: calibrated?.calibration ?? null };
   }
@@ -186,4 +188,6 @@ async function finish(run: RunContext, status: 'completed' | 'aborted' | 'failed
     issues: [],
     error: status === 'completed' ? null : (reason ?? status),
   });
+  // The finish is the last record: every record of the run goes into the file now, before it is closed.
+  await writeRecorded(run);
 }

@@ -6,20 +6,19 @@
  * seed it would answer the same, so the loop stops revising at that tier instead.
  */
 import { toOllamaChatRequest } from '../../api/chat-request.js';
-import type { AttemptRecord } from '../../types/attempt.js';
 import { bulleted, conversationText, draftText } from './conversation-text.js';
 import type { Draft } from '../checks/checks.js';
-import type { RunContext } from './run-context.js';
+import type { RecordedAttempt, RunContext } from './run-context.js';
 import { earlierCall, makeCall, prepareStageCall } from './stage-call.js';
 
 export type Revision =
-  | { kind: 'revised'; attempt: AttemptRecord; draft: Draft }
+  | { kind: 'revised'; attempt: RecordedAttempt; draft: Draft }
   /** Recorded as a failed revision (its `error` says which draft it repeats). */
-  | { kind: 'unchanged'; attempt: AttemptRecord; draft: Draft }
+  | { kind: 'unchanged'; attempt: RecordedAttempt; draft: Draft }
   /** Not made: the run already made exactly this call (`earlier`). */
-  | { kind: 'repeated'; earlier: AttemptRecord };
+  | { kind: 'repeated'; earlier: RecordedAttempt };
 
-export async function reviseDraft(run: RunContext, draftAttempt: AttemptRecord, draft: Draft, issues: readonly string[]): Promise<Revision> {
+export async function reviseDraft(run: RunContext, draftAttempt: RecordedAttempt, draft: Draft, issues: readonly string[]): Promise<Revision> {
   const { profile, request } = run.input;
   const model = draftAttempt.model ?? profile.generator;
   const prompt = run.deps.prompts.revise;
@@ -43,7 +42,7 @@ export async function reviseDraft(run: RunContext, draftAttempt: AttemptRecord, 
   const earlier = earlierCall(run, prepared.inputHash);
   if (earlier !== undefined) return { kind: 'repeated', earlier };
 
-  const drafts = run.writer.attempts.filter((attempt) => (attempt.stage === 'generate' || attempt.stage === 'revise') && attempt.output !== null);
+  const drafts = run.attempts.filter((attempt) => (attempt.stage === 'generate' || attempt.stage === 'revise') && attempt.output !== null);
   let unchanged = false;
   const result = await makeCall(run, prepared, ({ content, toolCalls }) => {
     const revised = { content, toolCalls };

@@ -5,21 +5,20 @@
  * revision and the tier's best, and the choice is recorded as a `revision_base` decision naming
  * both attempts and why.
  */
-import type { AttemptRecord } from '../../types/attempt.js';
 import type { Draft } from '../checks/checks.js';
 import { compareStanding, draftStanding, standingDifference } from './draft-standing.js';
-import { recordDecision, type RunContext } from './run-context.js';
+import { recordDecision, type RecordedAttempt, type RunContext } from './run-context.js';
 import type { VerifyOutcome } from './verify.js';
 
 /** A draft with the verdict on it. */
 export interface JudgedDraft {
-  attempt: AttemptRecord;
+  attempt: RecordedAttempt;
   draft: Draft;
   outcome: VerifyOutcome;
 }
 
 export async function chooseRevisionBase(run: RunContext, parent: JudgedDraft, revision: JudgedDraft): Promise<JudgedDraft> {
-  const attempts = run.writer.attempts;
+  const attempts = run.attempts;
   const parentStanding = draftStanding(attempts, parent.attempt.attemptId);
   const revisionStanding = draftStanding(attempts, revision.attempt.attemptId);
   const keepParent = compareStanding(parentStanding, revisionStanding) > 0;

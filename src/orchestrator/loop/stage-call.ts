@@ -6,13 +6,13 @@
  * failed calls included — before returning.
  */
 import type { Prompt } from '../../prompts/load.js';
-import type { AttemptRecord, DraftToolCall, Stage, Verdict } from '../../types/attempt.js';
+import type { DraftToolCall, Stage, Verdict } from '../../types/attempt.js';
 import type { OllamaChatRequest, OllamaFormat, OllamaLogprob, OllamaMessage, OllamaToolDefinition } from '../../types/ollama.js';
 import type { StageOptions } from '../../types/profile.js';
 import { hashJson } from '../../utils/hash.js';
 import { startTimer } from '../../utils/timer.js';
 import { callCacheKey, isDeterministic, type CachedCall } from '../service/call-cache.js';
-import { record, type RunContext } from './run-context.js';
+import { record, type RecordedAttempt, type RunContext } from './run-context.js';
 
 export interface StageCall {
   stage: Extract<Stage, 'plan' | 'generate' | 'verify' | 'revise'>;
@@ -38,7 +38,7 @@ export interface Interpretation {
 }
 
 export interface StageResult {
-  attempt: AttemptRecord;
+  attempt: RecordedAttempt;
   content: string;
   toolCalls: DraftToolCall[];
 }
@@ -73,8 +73,8 @@ export async function prepareStageCall(run: RunContext, call: StageCall): Promis
 }
 
 /** The attempt of this run that already made exactly this call and got an answer, if any. */
-export function earlierCall(run: RunContext, inputHash: string): AttemptRecord | undefined {
-  return run.writer.attempts.find((attempt) => MODEL_STAGES.has(attempt.stage) && attempt.inputHash === inputHash && attempt.output !== null);
+export function earlierCall(run: RunContext, inputHash: string): RecordedAttempt | undefined {
+  return run.attempts.find((attempt) => MODEL_STAGES.has(attempt.stage) && attempt.inputHash === inputHash && attempt.output !== null);
 }
 
 export async function callStage(run: RunContext, call: StageCall, interpret: Interpreter = () => ({})): Promise<StageResult> {

@@ -5,7 +5,8 @@
  * The verdict the model wrote is kept in the attempt's data whenever it is read otherwise, so a
  * trace shows the reinterpretation and its reason.
  */
-import type { AttemptRecord, Verdict } from '../../types/attempt.js';
+import type { Verdict } from '../../types/attempt.js';
+import type { RecordedAttempt } from './run-context.js';
 import type { OllamaLogprob } from '../../types/ollama.js';
 import { nonBlankStrings, readJsonObject } from './structured-output.js';
 
@@ -100,7 +101,7 @@ export function verdictTokenProbability(logprobs: readonly OllamaLogprob[], verd
  * probability for an approval, or for an approval read as a rejection (`data.statedVerdict`), and
  * its complement for a rejection. Null without a probability.
  */
-export function approvalProbability(verify: AttemptRecord): number | null {
+export function approvalProbability(verify: RecordedAttempt): number | null {
   const probability = verify.verdictProbability;
   if (typeof probability !== 'number' || probability < 0 || probability > 1) return null;
   const stated = verify.output?.data?.['statedVerdict'] ?? verify.verdict;

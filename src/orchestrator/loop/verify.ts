@@ -5,14 +5,13 @@
  * against the plan's checks. What its answer means (unreadable, contradictory or too uncertain
  * approvals are REJECTED) is verdict.ts.
  */
-import type { AttemptRecord } from '../../types/attempt.js';
 import { hashJson } from '../../utils/hash.js';
 import { promptPhrases, runDeterministicChecks } from '../checks/checks.js';
 import type { PromptSet } from '../../prompts/load.js';
 import { conversationText, draftText, numbered } from './conversation-text.js';
 import type { Draft } from '../checks/checks.js';
 import type { Plan } from './plan.js';
-import { noModelCall, record, type RunContext } from './run-context.js';
+import { noModelCall, record, type RecordedAttempt, type RunContext } from './run-context.js';
 import { callStage } from './stage-call.js';
 import { judgeVerdict, readVerdict, verdictTokenProbability } from './verdict.js';
 
@@ -36,13 +35,13 @@ export interface VerifyOutcome {
   approved: boolean;
   issues: string[];
   /** The attempt that decided: the failing check, or the verifier's call. */
-  attempt: AttemptRecord;
+  attempt: RecordedAttempt;
 }
 
-export async function verifyDraft(run: RunContext, draftAttempt: AttemptRecord, draft: Draft, plan: Plan | null, context: string): Promise<VerifyOutcome> {
+export async function verifyDraft(run: RunContext, draftAttempt: RecordedAttempt, draft: Draft, plan: Plan | null, context: string): Promise<VerifyOutcome> {
   const { request, profile } = run.input;
   const checks = runDeterministicChecks(draft, { responseFormat: request.response_format ?? null, tools: request.tools ?? null, promptPhrases: phrasesOf(run.deps.prompts) });
-  let failed: { attempt: AttemptRecord; issues: string[] } | undefined;
+  let failed: { attempt: RecordedAttempt; issues: string[] } | undefined;
   for (const check of checks) {
     const attempt = await record(run, {
       ...noModelCall(run),
