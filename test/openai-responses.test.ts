@@ -5,7 +5,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './support/stack.js';
+import { postJson, sseEvents, startStack, type Stack } from './support/stack.js';
 import { APPROVED, planReply, rejected, stagedScript } from './support/staged-script.js';
 
 let stack: Stack;
@@ -90,6 +90,84 @@ describe('responses.create, passed through', () => {
     const response = await client.responses.create({ model: 'llama3.2', input: 'Capital of France?', text: { format: { type: 'json_schema', name: 'city', schema, strict: true } } });
     expect(JSON.parse(response.output_text)).toEqual({ city: 'Paris' });
     expect((stack.simulator.requests.at(-1)?.body as { format: unknown }).format).toEqual(schema);
+  });
+
+  it('what the SDKs send that changes nothing locally is accepted: store, include, reasoning, parallel_tool_calls, truncation, metadata, user, service_tier, top_logprobs, stream_options', async () => {
+    stack.simulator.script('qwen3:8b', 'Fine.');
+    const answer = await postJson(`${stack.url}/v1/responses`, {
+      model: 'qwen3:8b',
+      input: 'Hi',
+      store: true,
+      include: ['reasoning.encrypted_content'],
+      reasoning: { effort: 'low', summary: 'auto' },
+      parallel_tool_calls: false,
+      truncation: 'auto',
+      metadata: { session: '1' },
+      user: 'someone',
+      safety_identifier: 'someone',
+      prompt_cache_key: 'k',
+      service_tier: 'auto',
+      max_output_tokens: 32,
+      top_logprobs: 0,
+      stream: true,
+      stream_options: { include_obfuscation: false },
+      text: { verbosity: 'low' },
+    });
+    expect(answer.status).toBe(200);
+    const events = sseEvents(answer.text) as { type: string; response?: Record<string, unknown> }[];
+    expect(events.at(-1)).toMatchObject({ type: 'response.completed', response: { metadata: { session: '1' }, reasoning: { effort: 'low' } } });
+    expect(stack.simulator.requests.at(-1)?.body).toMatchObject({ think: 'low', options: { num_predict: 32 } });
+  });
+
+  it('tool_choice: "none" offers no tools, a named function is forced and comes back as its call, a hosted choice is a 400', async () => {
+    const tools: OpenAI.Responses.FunctionTool[] = [{ type: 'function', name: 'get_weather', strict: true, parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } }];
+    stack.simulator.script('llama3.2:latest', 'No tool.');
+    await client.responses.create({ model: 'llama3.2', input: 'Hi', tools, tool_choice: 'none' });
+    expect((stack.simulator.requests.at(-1)?.body as { tools?: unknown }).tools).toBeUndefined();
+
+    stack.simulator.script('llama3.2:latest', '{"city":"Paris"}');
+    const forced = await client.responses.create({ model: 'llama3.2', input: 'Weather in Paris?', tools, tool_choice: { type: 'function', name: 'get_weather' } });
+    expect(forced.output).toEqual([expect.objectContaining({ type: 'function_call', name: 'get_weather', arguments: '{"city":"Paris"}' })]);
+    const sent = stack.simulator.requests.at(-1)?.body as { format: unknown; tools?: unknown; messages: { role: string; content: string }[] };
+    expect(sent.format).toEqual(tools[0]?.parameters);
+    expect(sent.tools).toBeUndefined();
+    expect(sent.messages[0]).toMatchObject({ role: 'system', content: expect.stringContaining('Call the function get_weather') });
+
+    stack.simulator.script('llama3.2:latest', '{"name":"get_weather","arguments":{"city":"Oslo"}}');
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    for await (const event of await client.responses.create({ model: 'llama3.2', input: 'Weather?', tools, tool_choice: 'required', stream: true })) events.push(event);
+    expect(events.filter((event) => event.type === 'response.output_text.delta')).toEqual([]);
+    expect(events.find((event) => event.type === 'response.function_call_arguments.done')).toMatchObject({ name: 'get_weather', arguments: '{"city":"Oslo"}' });
+
+    const hosted = client.responses.create({ model: 'llama3.2', input: 'Hi', tools, tool_choice: { type: 'web_search_preview' } });
+    await expect(hosted).rejects.toMatchObject({ status: 400, param: 'tool_choice', code: 'unsupported_parameter' });
+    const unknown = client.responses.create({ model: 'llama3.2', input: 'Hi', tools, tool_choice: { type: 'function', name: 'nope' } });
+    await expect(unknown).rejects.toMatchObject({ status: 400, param: 'tool_choice.name' });
+  });
+
+  it('background and stored prompts need state: a clear 400; an item_reference to a reasoning item is skipped', async () => {
+    await expect(client.responses.create({ model: 'llama3.2', input: 'Hi', background: true })).rejects.toMatchObject({ status: 400, param: 'background' });
+    await expect(client.responses.create({ model: 'llama3.2', input: 'Hi', prompt: { id: 'pmpt_1' } })).rejects.toMatchObject({ status: 400, param: 'prompt' });
+    stack.simulator.script('llama3.2:latest', 'Hello.');
+    const skipped = await client.responses.create({ model: 'llama3.2', input: [{ role: 'user', content: 'Hi' }, { type: 'item_reference', id: 'rs-1' }, { role: 'user', content: 'Again' }] });
+    expect(skipped.output_text).toBe('Hello.');
+  });
+
+  it('a failure after the stream opened: an error event, then response.failed, raised by the SDK as an APIError', async () => {
+    stack.simulator.script('llama3.2:latest', { content: 'One two three four.', fault: { kind: 'error-line', afterChunks: 2, message: 'model runner crashed' } });
+    const answer = await postJson(`${stack.url}/v1/responses`, { model: 'llama3.2', input: 'Count', stream: true });
+    const events = sseEvents(answer.text) as { type: string; sequence_number: number; message?: string; error?: unknown; response?: { status: string; error: unknown } }[];
+    const [error, failed] = events.slice(-2);
+    expect(error).toMatchObject({ type: 'error', message: expect.stringContaining('model runner crashed'), error: { message: expect.stringContaining('model runner crashed') } });
+    expect(failed).toMatchObject({ type: 'response.failed', response: { status: 'failed', error: { message: expect.stringContaining('model runner crashed') } } });
+    expect(events.map((event) => event.sequence_number)).toEqual(events.map((_event, index) => index));
+    expect(answer.text).not.toContain('[DONE]');
+
+    stack.simulator.script('llama3.2:latest', { content: 'One two three four.', fault: { kind: 'error-line', afterChunks: 2, message: 'model runner crashed' } });
+    const consume = async (): Promise<void> => {
+      for await (const _event of await client.responses.create({ model: 'llama3.2', input: 'Count', stream: true })) void _event;
+    };
+    await expect(consume()).rejects.toMatchObject({ message: expect.stringContaining('model runner crashed') });
   });
 
   it('previous_response_id and conversation are a clear 400', async () => {
