@@ -13,6 +13,10 @@ import { createHash, createHmac } from 'node:crypto';
  * The walk keeps its own stack, so no depth of nesting can overflow the call stack.
  */
 export function canonicalJson(value: unknown): string {
+  // Plain JSON data (every record and request) takes the direct path; anything else, or nesting past
+  // its depth, the general walk below, which also says exactly what it refuses and where.
+  const direct = plain(value, 0);
+  if (direct !== BAIL && direct !== undefined) return direct;
   const text = serialise(value);
   if (text === undefined) throw new TypeError('canonicalJson: undefined has no JSON form.');
   return text;
@@ -29,6 +33,54 @@ export function hashJson(value: unknown): string {
 /** HMAC-SHA256 (RFC 2104) of `data` under `key`, as hex: a hash only the key's holder can compute. */
 export function hmacSha256Hex(key: Uint8Array, data: string | Uint8Array): string {
   return createHmac('sha256', key).update(data).digest('hex');
+}
+
+/** How deep the direct path goes before leaving the value to the walk (which has no depth limit and finds cycles). */
+const DIRECT_DEPTH = 64;
+const BAIL = Symbol('bail');
+
+/**
+ * The canonical text of plain data by direct recursion, several times faster than the walk: the
+ * same output, or BAIL for anything the walk must judge (toJSON, non-finite numbers, BigInt,
+ * functions, symbols, Map, Set, deep nesting, which includes every cycle).
+ */
+function plain(value: unknown, depth: number): string | undefined | typeof BAIL {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : BAIL;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'undefined':
+      return undefined;
+    case 'object':
+      break;
+    default:
+      return BAIL;
+  }
+  if (value === null) return 'null';
+  if (depth >= DIRECT_DEPTH || typeof (value as { toJSON?: unknown }).toJSON === 'function' || value instanceof Map || value instanceof Set) return BAIL;
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let index = 0; index < value.length; index++) {
+      const member = plain(value[index], depth + 1);
+      if (member === BAIL) return BAIL;
+      text += `${index === 0 ? '' : ','}${member ?? 'null'}`;
+    }
+    return `${text}]`;
+  }
+  const keys = Object.keys(value).sort();
+  let text = '{';
+  let first = true;
+  for (const key of keys) {
+    const member = plain((value as Record<string, unknown>)[key], depth + 1);
+    if (member === BAIL) return BAIL;
+    if (member === undefined) continue;
+    text += `${first ? '' : ','}${JSON.stringify(key)}:${member}`;
+    first = false;
+  }
+  return `${text}}`;
 }
 
 /** An array or object being written: its members so far, and how it was reached (for errors). */
