@@ -86,8 +86,9 @@ export async function startRunFile(runsDir: string, fields: HeaderFields, deps: 
   // The entries that make the file findable after a power cut: its own, and those of the day
   // directory (and the runs directory) when this run created them.
   const entries = [directory, ...createdParents(created, directory)];
-  // Started now, awaited at close: an fsync that starts after the entry was made covers it.
-  const entriesDurable = Promise.all(entries.map((entry) => syncDirectorySoon(entry))).then(() => undefined);
+  // Started on the next turn (after the admission that is waiting for this header has been answered,
+  // while the first model call is out), awaited at close: an fsync that starts after the entry was made covers it.
+  const entriesDurable = new Promise<void>((resolve) => setImmediate(resolve)).then(() => Promise.all(entries.map((entry) => syncDirectorySoon(entry)))).then(() => undefined);
   entriesDurable.catch(() => undefined); // reported by close, which awaits it
   return createRunWriter(fd, path, header, entriesDurable, deps);
 }
