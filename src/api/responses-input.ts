@@ -100,7 +100,7 @@ function appendItem(messages: OpenAIChatMessage[], item: unknown, path: string):
       const id = requiredString(item, 'id', fieldPath(path, 'id'));
       if (id.startsWith('rs-') || id.startsWith('rs_')) return;
       throw new InvalidRequestError(
-        `Input item '${id}' is an item_reference, and rlm keeps no items between requests: send the item itself. With @ai-sdk/openai, set providerOptions: { openai: { store: false } }.`,
+        `Input item '${id}' is of type 'item_reference', and rlm keeps no items between requests: send the item itself. With @ai-sdk/openai, set providerOptions: { openai: { store: false } }.`,
         fieldPath(path, 'type'),
         'unsupported_input_type',
       );

@@ -71,7 +71,7 @@ export async function handleResponses(context: RequestContext): Promise<void> {
 
   if (!stream) {
     const answer = await app.ollama.chat(upstream, signal).catch(explain);
-    builder.push(forced.kind === 'none' ? answer : asCall(answer, forced, answer.message.content));
+    builder.push(asCall(answer, forced, answer.message.content));
     sendJson(context.response, 200, builder.response());
     return;
   }
