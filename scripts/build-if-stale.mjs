@@ -5,9 +5,13 @@
  * milliseconds) instead of a full `tsc` (9-44 s on a 2-core machine). The stamp is written after
  * a successful build; a failed build leaves dist/ stale and the stamp old, so the next start tries
  * again. Plain JavaScript, so that it runs before anything is compiled.
+ *
+ * The web page (src/ui/) is browser code: tsconfig.ui.json compiles it with the DOM library into
+ * dist/ui/, and its static files (src/ui/static/: the HTML and the CSS) are copied beside it. The
+ * two compilations run at once, since each is mostly one process's start-up and type checking.
  */
-import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = join(root, 'dist', '.build-stamp');
 /** What the build reads: the sources and the settings that shape their output. */
-const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
+const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.ui.json', 'package.json', 'package-lock.json'];
 
 function newestMtime(path) {
   let stats;
@@ -45,10 +49,21 @@ if (!force && stampMtime() >= newestInput) process.exit(0);
 process.stderr.write('Building dist/ (sources changed since the last build)…\n');
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const started = Date.now();
-const build = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-if (build.status !== 0) {
+const compile = (project) =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, [tsc, '-p', join(root, project)], { stdio: 'inherit' });
+    child.on('error', () => resolve(1));
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+const statuses = await Promise.all([compile('tsconfig.build.json'), compile('tsconfig.ui.json')]);
+const failed = statuses.find((status) => status !== 0);
+if (failed !== undefined) {
   process.stderr.write('The build failed; fix the errors above, then run `npm start` again.\n');
-  process.exit(build.status ?? 1);
+  process.exit(failed);
 }
+const staticDir = join(root, 'src', 'ui', 'static');
+const uiDir = join(root, 'dist', 'ui');
+mkdirSync(uiDir, { recursive: true });
+for (const name of readdirSync(staticDir)) copyFileSync(join(staticDir, name), join(uiDir, name));
 writeFileSync(stamp, `${new Date().toISOString()}\n`);
 process.stderr.write(`Built in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);

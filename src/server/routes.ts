@@ -6,8 +6,10 @@ import { handleHealth } from '../api/health.js';
 import { handleListModels, handleRetrieveModel } from '../api/models.js';
 import { NATIVE_ROUTES } from '../api/ollama/native-routes.js';
 import { handleResponses } from '../api/responses.js';
+import { handleRunEvents } from '../api/run-events.js';
 import { handleGetRun, handleListRuns } from '../api/runs.js';
 import { handleSearch } from '../api/search.js';
+import { handleUiAsset, handleUiIndex, handleUiRedirect } from '../api/ui-assets.js';
 import type { Route } from './router.js';
 
 export const ROUTES: readonly Route[] = [
@@ -20,6 +22,10 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', path: '/v1/responses', handler: handleResponses },
   { method: 'GET', path: '/v1/rlm/runs', handler: handleListRuns },
   { method: 'GET', path: '/v1/rlm/runs/*', handler: handleGetRun },
+  { method: 'GET', path: '/v1/rlm/run-events', handler: handleRunEvents },
   { method: 'POST', path: '/v1/rlm/search', handler: handleSearch },
+  { method: 'GET', path: '/ui', handler: handleUiRedirect },
+  { method: 'GET', path: '/ui/', handler: handleUiIndex },
+  { method: 'GET', path: '/ui/*', handler: handleUiAsset },
   ...NATIVE_ROUTES,
 ];

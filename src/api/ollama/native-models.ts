@@ -16,6 +16,12 @@ import { describeVirtual, virtualTagEntry } from './virtual-models.js';
 const RUNNING = 'Ollama is running';
 
 export async function handleNativeRoot(context: RequestContext): Promise<void> {
+  // A browser asks for HTML and gets rlm's page; Ollama's clients (no text/html) get Ollama's answer.
+  if (context.request.method === 'GET' && context.request.headers.accept?.includes('text/html') === true) {
+    context.response.writeHead(302, { location: '/ui/', 'content-length': 0 });
+    context.response.end();
+    return;
+  }
   context.response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(RUNNING) });
   context.response.end(RUNNING);
 }

@@ -8,6 +8,7 @@ import type { Retrieval } from '../../index/retrieval.js';
 import type { ModelCatalog } from '../../llm/model-catalog.js';
 import type { OllamaClient } from '../../llm/ollama-client.js';
 import type { PromptSet } from '../../prompts/load.js';
+import type { RunTrace } from '../../types/attempt.js';
 import type { Profile, RlmConfigFile } from '../../types/profile.js';
 import { InvalidRequestError, NotFoundError, RlmError } from '../../utils/errors.js';
 import type { Logger } from '../../utils/logger.js';
@@ -45,7 +46,16 @@ export interface PipelineService {
   admit(input: RunRequest): Promise<AdmittedRun>;
   /** admit, then run: for callers that answer only at the end (rlm ask). */
   run(input: PipelineRequest): Promise<PipelineResult>;
+  /** Calls `listener` as runs are admitted, record a step, and end (the web page's live list); returns the unsubscribe. */
+  onRunEvent(listener: RunEventListener): () => void;
 }
+
+/** A run as it is at the event: `trace` holds the records written so far (the writer's own frozen list). */
+export interface RunEvent {
+  type: 'started' | 'updated' | 'finished';
+  trace: RunTrace;
+}
+export type RunEventListener = (event: RunEvent) => void;
 
 /** A run with its place taken and its header written. `run` must be called exactly once. */
 export interface AdmittedRun {
@@ -143,8 +153,26 @@ export function createPipelineService(options: PipelineServiceOptions): Pipeline
     }
   };
 
+  const listeners = new Set<RunEventListener>();
+  // A listener's failure is its own: it must never fail a run or keep the others from hearing.
+  const emit = (type: RunEvent['type'], writer: RunWriter): void => {
+    if (listeners.size === 0) return;
+    const event: RunEvent = { type, trace: { header: writer.header, attempts: [...writer.attempts] } };
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        options.logger.error('run_event_listener_failed', { run_id: writer.header.runId, error });
+      }
+    }
+  };
+
   const service: PipelineService = {
     traces,
+    onRunEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     cache,
     limiter,
     currentConfig,
@@ -194,10 +222,15 @@ export function createPipelineService(options: PipelineServiceOptions): Pipeline
       // Decided at admission: an identical request admitted meanwhile is the same try, not a retry.
       const retryAs = retryKey(input.profile.name, started.header.requestHash);
       const retry = input.retry ?? retries.planFor(retryAs);
+      emit('started', started);
       return {
         runId: input.runId,
         async run({ signal, onProgress }) {
-          const request: PipelineRequest = { ...input, retry, signal, ...(onProgress ? { onProgress } : {}) };
+          const progress: PipelineRequest['onProgress'] = (event) => {
+            emit('updated', started);
+            onProgress?.(event);
+          };
+          const request: PipelineRequest = { ...input, retry, signal, onProgress: progress };
           let release: () => void;
           try {
             release = await reservation.start(signal);
@@ -205,6 +238,7 @@ export function createPipelineService(options: PipelineServiceOptions): Pipeline
             await abandonRun(deps, request, started, 'the client went away while the run waited for a slot').catch((recordError: unknown) =>
               options.logger.error('trace_write_failed', { run_id: input.runId, error: recordError }),
             );
+            emit('finished', started);
             throw error;
           }
           try {
@@ -217,6 +251,7 @@ export function createPipelineService(options: PipelineServiceOptions): Pipeline
             throw error;
           } finally {
             release();
+            emit('finished', started);
           }
         },
       };
