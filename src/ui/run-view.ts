@@ -153,7 +153,7 @@ export async function renderRun(root: HTMLElement, runId: string, signal: AbortS
       el('dt', {}, 'model'), el('dd', {}, `${detail.header.requestedModel} (profile ${detail.header.profile})`),
       el('dt', {}, 'started'), el('dd', {}, detail.header.startedAt),
       el('dt', {}, 'confidence'), el('dd', { id: 'confidence' }, summary.status === 'completed' ? `${summary.confidence} (${summary.approved ? 'approved' : 'not approved'})` : '-'),
-      el('dt', {}, 'calls'), el('dd', {}, `${summary.attempts} records, ${summary.usage.total_tokens} tokens, ${summary.escalated ? 'escalated' : 'not escalated'}, ${(summary.durationMs / 1000).toFixed(1)} s`),
+      el('dt', {}, 'calls'), el('dd', {}, `${summary.attempts} attempts, ${summary.usage.total_tokens} tokens, ${summary.escalated ? 'escalated' : 'not escalated'}, ${(summary.durationMs / 1000).toFixed(1)} s`),
     ),
     section('question', 'Question', foldedText(questionText(detail))),
     timeline(detail),
