@@ -118,10 +118,10 @@ describe.skipIf(missing !== undefined)('the runs page', () => {
     await expect(page.locator('#answer pre').textContent()).resolves.toBe(hostile);
     await expect(page.locator('#question pre').textContent()).resolves.toContain('<b>bold?</b>');
     expect(await page.locator('main script, main img, main b, main a[href^="javascript"]').count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
     await page.goto(`${stack.url}/ui/#/runs`);
     await page.locator('#runs-body tr', { hasText: '<b>bold?</b>' }).waitFor();
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
     await page.screenshot({ path: screenshotPath('ui', 'xss-as-text.png'), fullPage: true });
     await page.close();
   });
@@ -152,7 +152,7 @@ describe.skipIf(missing !== undefined)('the page with an API key set', () => {
     await page.fill('#key-input', KEY);
     await page.click('#key-ok');
     await page.locator('#runs-body tr', { hasText: 'Keyed question?' }).waitFor();
-    expect(await page.evaluate(() => sessionStorage.getItem('rlm-api-key'))).toBe(KEY);
+    expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem('rlm-api-key'))).toBe(KEY);
     expect(await page.context().cookies()).toEqual([]);
     expect(sent.every((line) => !line.split(' ')[0]!.includes(KEY))).toBe(true);
     expect(sent.some((line) => line.endsWith(`Bearer ${KEY}`))).toBe(true);

@@ -1,7 +1,7 @@
 /** The API the web page reads: the run-events feed, the runs list's filters, a run's chain status, and the page's own files. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startStack, type Stack } from '../support/stack.js';
-import { APPROVED, planReply, rejected, stagedScript } from '../support/staged-script.js';
+import { APPROVED, rejected, stagedScript } from '../support/staged-script.js';
 
 const PROFILE = { planner: 'qwen2.5:0.5b', generator: 'llama3.2', verifier: 'qwen2.5:0.5b', maxRevisions: 0, plan: 'never', onExhausted: 'best' };
 let stack: Stack;
