@@ -6,6 +6,7 @@ import { handleHealth } from '../api/health.js';
 import { handleListModels, handleRetrieveModel } from '../api/models.js';
 import { NATIVE_ROUTES } from '../api/ollama/native-routes.js';
 import { handleResponses } from '../api/responses.js';
+import { handleProfiles } from '../api/profiles.js';
 import { handleRunEvents } from '../api/run-events.js';
 import { handleGetRun, handleListRuns } from '../api/runs.js';
 import { handleSearch } from '../api/search.js';
@@ -23,6 +24,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/rlm/runs', handler: handleListRuns },
   { method: 'GET', path: '/v1/rlm/runs/*', handler: handleGetRun },
   { method: 'GET', path: '/v1/rlm/run-events', handler: handleRunEvents },
+  { method: 'GET', path: '/v1/rlm/profiles', handler: handleProfiles },
   { method: 'POST', path: '/v1/rlm/search', handler: handleSearch },
   { method: 'GET', path: '/ui', handler: handleUiRedirect },
   { method: 'GET', path: '/ui/', handler: handleUiIndex },

@@ -1,9 +1,10 @@
 /**
- * The page's entry: a hash router (#/runs, #/run/<id>, #/search), the API-key dialog, and the
- * keyboard: "/" focuses the filter or search box, "g r" goes to the runs, "g s" to search.
+ * The page's entry: a hash router (#/runs, #/run/<id>, #/models, #/search), the API-key dialog, and
+ * the keyboard: "/" focuses the filter or search box, "g r" goes to the runs, "g m" to the models, "g s" to search.
  */
 import { setKeyPrompt } from './api-client.js';
 import { el } from './dom.js';
+import { renderProfiles } from './profiles-view.js';
 import { renderRun } from './run-view.js';
 import { renderRuns, type RunsFilter } from './runs-view.js';
 import { renderSearch } from './search-view.js';
@@ -28,6 +29,8 @@ function route(): void {
   document.querySelectorAll('nav a').forEach((link) => link.toggleAttribute('aria-current', link.getAttribute('href') === `#${path.startsWith('/run/') ? '/runs' : path}`));
   if (path.startsWith('/run/')) {
     renderRun(root, decodeURIComponent(path.slice('/run/'.length)), controller.signal).catch(fail);
+  } else if (path === '/models') {
+    renderProfiles(root, controller.signal).catch(fail);
   } else if (path === '/search') {
     renderSearch(root, controller.signal);
   } else {
@@ -61,8 +64,8 @@ document.addEventListener('keydown', (event) => {
   if (event.key === '/') {
     event.preventDefault();
     (document.querySelector('#filter-text, #search-query') as HTMLElement | null)?.focus();
-  } else if (pendingG && (event.key === 'r' || event.key === 's')) {
-    location.hash = event.key === 'r' ? '#/runs' : '#/search';
+  } else if (pendingG && (event.key === 'r' || event.key === 'm' || event.key === 's')) {
+    location.hash = { r: '#/runs', m: '#/models', s: '#/search' }[event.key];
   }
   pendingG = event.key === 'g';
 });

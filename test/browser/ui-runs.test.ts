@@ -107,6 +107,14 @@ describe.skipIf(missing !== undefined)('the runs page', () => {
     await page.close();
   });
 
+  it('shows the models and profiles with figures over the recent runs', async () => {
+    const page = await openPage(stack, '#/models');
+    await page.locator('#profile-stats tr[data-profile="rlm"]').waitFor();
+    await expect(page.locator('#tiers-report').textContent()).resolves.toContain('profile rlm');
+    await page.screenshot({ path: screenshotPath('ui', 'models.png'), fullPage: true });
+    await page.close();
+  });
+
   it('shows a draft holding <script>, an onerror image and a javascript: link as text', async () => {
     const hostile = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2"> [click](javascript:window.__xss=3)';
     stack.simulator.script('qwen2.5:0.5b', stagedScript({ plan: planReply('answers'), verify: APPROVED }));

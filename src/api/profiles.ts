@@ -1,0 +1,31 @@
+/**
+ * GET /v1/rlm/profiles: what `rlm models` prints (the profiles in force, where they came from, why
+ * each model got its role, the installed models), with per-profile figures over the most recent
+ * runs (profile-stats.ts), for the web page.
+ */
+import { formatTiersReport } from '../orchestrator/profiles/tiers-report.js';
+import type { RequestContext } from '../server/context.js';
+import { sendJson } from '../server/error-response.js';
+import { profileStats } from './profile-stats.js';
+
+/** The recent runs the figures cover: two pages of the store, whatever the total on disk. */
+const RECENT_RUNS = 200;
+
+export async function handleProfiles(context: RequestContext): Promise<void> {
+  const { app, signal } = context;
+  const { config, reasons } = await app.pipeline.currentConfig(signal);
+  const installed = await app.models.list(signal).catch(() => []);
+  const first = await app.pipeline.traces.list({ limit: RECENT_RUNS / 2 });
+  const second = first.next === null ? { runs: [] } : await app.pipeline.traces.list({ limit: RECENT_RUNS / 2, before: first.next });
+  const recent = [...first.runs, ...second.runs];
+  sendJson(context.response, 200, {
+    source: config.source,
+    defaultProfile: config.defaultProfile,
+    profiles: config.profiles,
+    reasons,
+    report: formatTiersReport(config, reasons),
+    installed: installed.map((model) => ({ name: model.name, parameter_size: model.details?.parameter_size ?? null })),
+    recentRuns: recent.length,
+    stats: profileStats(recent),
+  });
+}
