@@ -25,7 +25,7 @@ import { errorCode, syncDirectory, writeAll } from '../utils/durable-file.js';
 import { makePrivateDirectory, PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE } from '../utils/private-files.js';
 import { checkIndexName, isIndexName } from './index-names.js';
 import { CHUNKS_FILE, FORMAT_VERSION, MANIFEST_FILE, parseChunks, parseManifest, VECTORS_FILE } from './index-format.js';
-import { allocateVectors } from './vector-memory.js';
+import { allocateVectors, sealVectors } from './vector-memory.js';
 
 const ASIDE_SUFFIX = '.old';
 const TEMP_MARKER = '.tmp-';
@@ -249,6 +249,8 @@ async function readOpened(handles: IndexHandles, name: string, directory: string
   if (chunks.length !== manifest.chunkCount) {
     throw new Error(`Index "${name}": ${CHUNKS_FILE} has ${chunks.length} chunks but the manifest says ${manifest.chunkCount}.`);
   }
+  // A loaded index never changes (a new one is loaded instead): its norms bound the kernel's error.
+  sealVectors(vectors, manifest.dimensions);
   return { manifest, chunks, vectors };
 }
 

@@ -10,6 +10,8 @@
  * the caller's cutoff cannot be in the top k and is dropped inside the kernel; the others, a few
  * hundred of 100,000 once the cutoff has risen, are written to the candidate arrays, and the call
  * returns when `limit` of them are written, so the caller can raise the cutoff and go on.
+ * Sealed vectors, whose row norms are known and fixed, use normKernelModule instead, which bounds
+ * the error by the norms and computes the dot product alone.
  *
  * The module for 768 dimensions, in the text format (the unroll is 4 quads when the quads divide by
  * 4, else 2 or 1; quad u adds into accumulator pair u mod 2; ROWS, SCORES, BOUNDS and VECTORS are
@@ -92,6 +94,15 @@ const webAssembly = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly
  */
 export type ScanRows = (firstRow: number, rowCount: number, limit: number, cutoff: number) => number;
 
+/**
+ * `scan(firstRow, rowCount, limit, cutoff, scale, norms)`: the kernel for sealed vectors
+ * (normKernelModule). It computes the dot product alone and bounds its error with the row's L2 norm,
+ * a float64 at `norms + 8·row`: a row is written as a candidate unless its score is finite and
+ * `score + (scale·norm + floor)` is below `cutoff`, with `scale` = scoreErrorScale's scale times the
+ * query's norm.
+ */
+export type ScanRowsByNorm = (firstRow: number, rowCount: number, limit: number, cutoff: number, scale: number, norms: number) => number;
+
 /** Where the kernel expects the query: the start of memory. */
 export const QUERY_ADDRESS = 0;
 
@@ -121,7 +132,7 @@ const ABSOLUTE_MASK: Bytes = [0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0x
 /** Whether this runtime runs WebAssembly SIMD, and if not, why, for the logs. */
 export const simdSupport: { available: boolean; reason: string } = detectSimd();
 
-const modules = new Map<number, object>();
+const modules = new Map<string, object>();
 
 /** The kernel needs whole quads of float32: other dimension counts use the JavaScript kernel. */
 export function simdFits(dimensions: number): boolean {
@@ -136,14 +147,23 @@ export function createKernelMemory(pages: number): KernelMemory {
 
 /** The kernel for `dimensions`, bound to `memory` (compiled once per dimension count). */
 export function instantiateKernel(dimensions: number, memory: KernelMemory): ScanRows {
+  return instantiate(`products ${dimensions}`, () => kernelModule(dimensions), memory) as ScanRows;
+}
+
+/** The norm-bounded kernel for `dimensions` (normKernelModule), bound to `memory`. */
+export function instantiateNormKernel(dimensions: number, memory: KernelMemory): ScanRowsByNorm {
+  return instantiate(`norms ${dimensions}`, () => normKernelModule(dimensions), memory) as ScanRowsByNorm;
+}
+
+function instantiate(key: string, build: () => Bytes, memory: KernelMemory): unknown {
   if (webAssembly === undefined) throw new Error('this runtime has no WebAssembly');
-  let module = modules.get(dimensions);
+  let module = modules.get(key);
   if (module === undefined) {
-    module = new webAssembly.Module(new Uint8Array(kernelModule(dimensions)));
-    modules.set(dimensions, module);
+    module = new webAssembly.Module(new Uint8Array(build()));
+    modules.set(key, module);
   }
   const instance = new webAssembly.Instance(module, { env: { memory } });
-  return instance.exports.scan as ScanRows;
+  return instance.exports.scan;
 }
 
 /**
@@ -236,6 +256,97 @@ export function kernelModule(dimensions: number): Bytes {
     ...section(SECTION.code, vector([functionBody([[5, i32], [2, f32], [2 + 2 * pairs, v128]], body)])),
   ];
 }
+
+/**
+ * The kernel for sealed vectors: kernelModule without the sum of absolute products, whose work it
+ * saves (the `v128.and` and `f32x4.add` per quad). By Cauchy-Schwarz Σ|qᵢxᵢ| ≤ ‖q‖·‖x‖, so
+ * scoreErrorScale's bound holds with the norms in place of the sum: the row norms are computed in
+ * double once, when the vectors are sealed (vector-memory.ts), and the query's per search. A norm is
+ * only an upper bound on Σ|qᵢxᵢ| while the row is unchanged, which is what sealing guarantees.
+ *
+ * A float32 score that is not finite (an overflow on the way, or a NaN) says nothing about the exact
+ * score, whatever the norm: such a row is always written, and the caller rescores it.
+ *
+ *   ;; after the dot-product loop of kernelModule ($score as there):
+ *   block $dropped
+ *     (br_if $dropped (i32.and
+ *       (f64.lt (f64.add (f64.promote_f32 (local.get $score))
+ *                        (f64.add (f64.mul (local.get $scale) (f64.load (local.get $normAddress)))
+ *                                 (f64.const FLOOR)))
+ *               (local.get $cutoff))
+ *       (f64.lt (f64.abs (f64.promote_f32 (local.get $score))) (f64.const inf))))
+ *     ;; rows and scores stored as in kernelModule (the bounds array is left alone)
+ *   end
+ *   ;; $normAddress += 8
+ */
+export function normKernelModule(dimensions: number): Bytes {
+  const { i32, f32, f64, v128 } = VALUE_TYPE;
+  const stride = dimensions * 4;
+  const unroll = unrollFor(dimensions / 4);
+  const accumulators = Math.min(NORM_ACCUMULATORS, unroll);
+  const layout = kernelLayout(dimensions);
+  const { floor } = scoreErrorScale(dimensions);
+  // Parameters, then locals, in index order; the norms parameter is advanced row by row.
+  const [first, rows, limit, cutoff, scale, normAddress, at, address, rowAddress, slot, row, score] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const dot = (accumulator: number) => 12 + accumulator;
+  const zero = op.v128Const(new Array<number>(16).fill(0));
+  const laneSum = (local: number): Bytes[] => [
+    op.localGet(local), op.f32x4ExtractLane(0), op.localGet(local), op.f32x4ExtractLane(1), op.f32Add(),
+    op.localGet(local), op.f32x4ExtractLane(2), op.localGet(local), op.f32x4ExtractLane(3), op.f32Add(),
+    op.f32Add(),
+  ];
+  const body: Bytes[] = [];
+  body.push(op.localGet(limit), op.i32Const(4), op.i32Mul(), op.localSet(limit));
+  body.push(op.localGet(first), op.i32Const(stride), op.i32Mul(), op.i32Const(layout.vectors), op.i32Add(), op.localSet(rowAddress));
+  body.push(op.localGet(normAddress), op.localGet(first), op.i32Const(8), op.i32Mul(), op.i32Add(), op.localSet(normAddress));
+  body.push(op.localGet(first), op.localSet(row));
+  body.push(op.block(), op.loop(), op.localGet(rows), op.i32Eqz(), op.brIf(1));
+  for (let accumulator = 0; accumulator < accumulators; accumulator++) body.push(zero, op.localSet(dot(accumulator)));
+  body.push(op.i32Const(0), op.localSet(at), op.loop());
+  body.push(op.localGet(rowAddress), op.localGet(at), op.i32Add(), op.localSet(address));
+  for (let quad = 0; quad < unroll; quad++) {
+    const accumulator = quad % accumulators;
+    body.push(op.localGet(at), op.v128Load(QUERY_ADDRESS + 16 * quad), op.localGet(address), op.v128Load(16 * quad), op.f32x4Mul());
+    body.push(op.localGet(dot(accumulator)), op.f32x4Add(), op.localSet(dot(accumulator)));
+  }
+  body.push(op.localGet(at), op.i32Const(16 * unroll), op.i32Add(), op.localTee(at), op.i32Const(stride), op.i32Ne(), op.brIf(0), op.end());
+  if (accumulators === 4) {
+    body.push(op.localGet(dot(0)), op.localGet(dot(1)), op.f32x4Add(), op.localSet(dot(0)));
+    body.push(op.localGet(dot(2)), op.localGet(dot(3)), op.f32x4Add(), op.localSet(dot(2)));
+    body.push(op.localGet(dot(0)), op.localGet(dot(2)), op.f32x4Add(), op.localSet(dot(0)));
+  } else if (accumulators === 2) {
+    body.push(op.localGet(dot(0)), op.localGet(dot(1)), op.f32x4Add(), op.localSet(dot(0)));
+  }
+  body.push(...laneSum(dot(0)), op.localSet(score));
+  body.push(op.block());
+  body.push(op.localGet(score), op.f64PromoteF32(), op.localGet(scale), op.localGet(normAddress), op.f64Load(0), op.f64Mul(), op.f64Const(floor), op.f64Add(), op.f64Add());
+  body.push(op.localGet(cutoff), op.f64Lt());
+  body.push(op.localGet(score), op.f64PromoteF32(), op.f64Abs(), op.f64Const(Number.POSITIVE_INFINITY), op.f64Lt(), op.i32And(), op.brIf(0));
+  body.push(op.localGet(slot), op.localGet(row), op.i32Store(layout.candidateRows));
+  body.push(op.localGet(slot), op.localGet(score), op.f32Store(layout.candidateScores));
+  body.push(op.localGet(slot), op.i32Const(4), op.i32Add(), op.localTee(slot), op.localGet(limit), op.i32Eq(), op.brIf(2));
+  body.push(op.end());
+  body.push(op.localGet(rowAddress), op.i32Const(stride), op.i32Add(), op.localSet(rowAddress));
+  body.push(op.localGet(normAddress), op.i32Const(8), op.i32Add(), op.localSet(normAddress));
+  body.push(op.localGet(row), op.i32Const(1), op.i32Add(), op.localSet(row));
+  body.push(op.localGet(rows), op.i32Const(1), op.i32Sub(), op.localSet(rows));
+  body.push(op.br(0), op.end(), op.end());
+  body.push(op.localGet(slot), op.i32Const(2), op.i32ShrU());
+  return [
+    ...MODULE_HEADER,
+    ...section(SECTION.type, vector([functionType([i32, i32, i32, f64, f64, i32], [i32])])),
+    ...section(SECTION.import, vector([memoryImport('env', 'memory', 1)])),
+    ...section(SECTION.function, vector([unsigned(0)])),
+    ...section(SECTION.export, vector([functionExport('scan', 0)])),
+    ...section(SECTION.code, vector([functionBody([[5, i32], [1, f32], [accumulators, v128]], body)])),
+  ];
+}
+
+/**
+ * Dot accumulators of the norm kernel: four (the registers of the |product| ones are free) measured
+ * no faster than two.
+ */
+const NORM_ACCUMULATORS = 2;
 
 function detectSimd(): { available: boolean; reason: string } {
   if (webAssembly === undefined) return { available: false, reason: 'this runtime has no WebAssembly' };

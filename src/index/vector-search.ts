@@ -7,13 +7,15 @@
  * Two kernels return the same rows with the same scores. Vectors from allocateVectors (every loaded
  * index) are scored in float32 by WebAssembly SIMD at about the speed the memory delivers them, and
  * the few rows that could reach the top k within the float32 error are rescored in double precision
- * (top-k.ts). Other vectors, or a runtime without SIMD, use the JavaScript kernel below, which
- * scores every row in double precision.
+ * (top-k.ts). Sealed vectors (readIndex seals every loaded index, vector-memory.ts) bound that
+ * error with the query's and each row's L2 norm, so their kernel computes the dot product alone.
+ * Other vectors, or a runtime without SIMD, use the JavaScript kernel below, which scores every row
+ * in double precision.
  */
 import type { LoadedIndex, SearchHit } from '../types/retrieval.js';
 import { BoundedHeap, ExactSelection } from './top-k.js';
 import type { ScoredRow } from './top-k.js';
-import { CANDIDATE_CAPACITY, vectorMemoryOf } from './vector-memory.js';
+import { CANDIDATE_CAPACITY, upperNorm, vectorMemoryOf } from './vector-memory.js';
 import type { VectorMemory } from './vector-memory.js';
 
 export type { ScoredRow } from './top-k.js';
@@ -132,9 +134,29 @@ function topKSimd(memory: VectorMemory, query: Float32Array, vectors: Float32Arr
     return heap.sorted();
   }
   memory.setQuery(query);
-  const selection = new ExactSelection(k, memory.error);
-  const { candidateRows, candidateScores, candidateBounds } = memory;
   const limit = Math.min(CANDIDATE_CAPACITY, Math.max(64, 2 * k));
+  const { candidateRows, candidateScores, candidateBounds } = memory;
+  if (memory.sealed) {
+    // Σ|qᵢxᵢ| ≤ ‖q‖·‖x‖: the error scale times the query's norm, times each row's norm. A score
+    // that is not finite gets an unknown (NaN) bound, so the row is rescored.
+    const scale = memory.error.scale * upperNorm(query, 0, dimensions);
+    const selection = new ExactSelection(k, { scale, floor: memory.error.floor });
+    const { norms } = memory;
+    for (let run = 0; run < runs.length; run += 2) {
+      const end = runs[run + 1]!;
+      for (let start = runs[run]!; start < end; ) {
+        const count = memory.scanByNorm(start, end, selection.cutoff, limit, scale);
+        for (let slot = 0; slot < count; slot++) {
+          const row = candidateRows[slot]!;
+          const score = candidateScores[slot]!;
+          selection.consider(row, score, Number.isFinite(score) ? norms[row]! : Number.NaN);
+        }
+        start = count === limit ? candidateRows[count - 1]! + 1 : end;
+      }
+    }
+    return selection.finish(exactScore).rows;
+  }
+  const selection = new ExactSelection(k, memory.error);
   for (let run = 0; run < runs.length; run += 2) {
     const end = runs[run + 1]!;
     for (let start = runs[run]!; start < end; ) {
