@@ -15,6 +15,7 @@ import { parseRequestTarget } from './request-target.js';
 import { createRouter, type Route } from './router.js';
 import { answerConnect, answerMalformedRequest } from './socket-errors.js';
 import { checkApiKey, checkHost, checkOrigin, corsHeaders, singleHostHeader, type AccessPolicy } from './security.js';
+import { isUiPath } from './ui-paths.js';
 import { ClientAbortedError } from '../utils/errors.js';
 import type { Logger } from '../utils/logger.js';
 import { soonOrNow } from '../utils/spread-over-turns.js';
@@ -128,7 +129,7 @@ async function handle(
     }
     if (origin !== undefined) for (const [name, value] of Object.entries(corsHeaders(origin, undefined, false))) response.setHeader(name, value);
     // The key is checked before routing, so that without it not even the route table can be probed.
-    if (target.pathname !== '/health') checkApiKey(request.headers.authorization, policy);
+    if (target.pathname !== '/health' && !isUiPath(target.pathname)) checkApiKey(request.headers.authorization, policy);
     const match = route(method, target.pathname);
     const id = requestId;
     const context: RequestContext = {

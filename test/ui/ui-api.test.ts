@@ -75,3 +75,21 @@ describe('the web page API', () => {
     expect(index.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });
+
+describe('the web page with an API key set', () => {
+  let keyed: Stack;
+  beforeAll(async () => {
+    keyed = await startStack({ rlmConfig: { profiles: { rlm: PROFILE } }, config: { apiKey: 'page-key' } });
+  });
+  afterAll(async () => {
+    await keyed.close();
+  });
+
+  it('serves the page without the key, so it can ask for it, and nothing else', async () => {
+    expect((await fetch(`${keyed.url}/ui/`)).status).toBe(200);
+    expect((await fetch(`${keyed.url}/v1/rlm/runs`)).status).toBe(401);
+    expect((await fetch(`${keyed.url}/v1/rlm/run-events`)).status).toBe(401);
+    expect((await fetch(`${keyed.url}/ui/../v1/rlm/runs`)).status).not.toBe(200);
+    expect((await fetch(`${keyed.url}/v1/rlm/runs`, { headers: { authorization: 'Bearer page-key' } })).status).toBe(200);
+  });
+});
