@@ -12,8 +12,8 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 
 export function createFetchTransport(fetchImpl: typeof fetch): UpstreamTransport {
   return {
-    async send({ method, url, body, signal }) {
-      const init: RequestInit = { method, signal };
+    async send({ method, url, body, signal, cancel }) {
+      const init: RequestInit = { method, signal: signal ?? cancel?.toSignal() };
       if (body !== undefined) {
         init.body = body;
         init.headers = JSON_HEADERS;

@@ -69,23 +69,25 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Upstrea
 
   const attempt = (target: Target, upstream: UpstreamRequest, retried: boolean): Promise<UpstreamResponse> =>
     new Promise((resolve, reject) => {
-      const { signal, body } = upstream;
-      if (signal.aborted) return reject(signal.reason);
+      const { body } = upstream;
+      const abortion = abortionOf(upstream);
+      if (abortion.aborted()) return reject(abortion.reason());
       const headers = body === undefined ? GET_HEADERS : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
       const requestOptions: RequestOptions = { host: target.host, port: target.port, path: target.path, method: upstream.method, headers };
       const outgoing =
         target.secure ? httpsRequest({ ...requestOptions, agent: (httpsAgent ??= new HttpsAgent(agentOptions)) })
         : httpRequest({ ...requestOptions, agent: (httpAgent ??= new HttpAgent(agentOptions)) });
       let responded = false;
-      const onAbort = (): void => void outgoing.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      signal.addEventListener('abort', onAbort, { once: true });
-      const detach = (): void => signal.removeEventListener('abort', onAbort);
+      const detach = abortion.listen(() => {
+        const reason = abortion.reason();
+        outgoing.destroy(reason instanceof Error ? reason : new Error('aborted'));
+      });
       // Kept for the request's whole life: after the response, a socket error also reaches the
       // response, whose reader reports it; an 'error' without a listener would end the process.
       outgoing.on('error', (error: NodeJS.ErrnoException) => {
         if (responded) return;
         detach();
-        if (!retried && upstream.idempotent && outgoing.reusedSocket && RETRYABLE_CODES.has(error.code ?? '') && !signal.aborted) {
+        if (!retried && upstream.idempotent && outgoing.reusedSocket && RETRYABLE_CODES.has(error.code ?? '') && !abortion.aborted()) {
           resolve(attempt(target, upstream, true));
           return;
         }
@@ -103,6 +105,40 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Upstrea
       const target = targetOf(upstream.url);
       if (target.blocked) return Promise.reject(new BlockedPortError(target.port));
       return attempt(target, upstream, false);
+    },
+  };
+}
+
+interface Abortion {
+  aborted(): boolean;
+  reason(): unknown;
+  /** Calls `onAbort` once if the exchange is aborted; the function returned stops listening. */
+  listen(onAbort: () => void): () => void;
+}
+
+const NEVER: Abortion = { aborted: () => false, reason: () => undefined, listen: () => () => {} };
+
+/** The request's cancel (the client's, no EventTarget) or its signal (a caller's own). */
+function abortionOf({ cancel, signal }: UpstreamRequest): Abortion {
+  if (cancel !== undefined) {
+    return {
+      aborted: () => cancel.aborted,
+      reason: () => cancel.reason,
+      listen(onAbort) {
+        cancel.listener = onAbort;
+        return () => {
+          if (cancel.listener === onAbort) cancel.listener = undefined;
+        };
+      },
+    };
+  }
+  if (signal === undefined) return NEVER;
+  return {
+    aborted: () => signal.aborted,
+    reason: () => signal.reason,
+    listen(onAbort) {
+      signal.addEventListener('abort', onAbort, { once: true });
+      return () => signal.removeEventListener('abort', onAbort);
     },
   };
 }

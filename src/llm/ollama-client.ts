@@ -8,6 +8,7 @@ import { chatFold, generateFold, type Fold } from './aggregate.js';
 import { createFetchTransport } from './fetch-transport.js';
 import { createHttpTransport } from './http-transport.js';
 import { flattenBatches } from './flatten-batches.js';
+import { ExchangeCancel } from './exchange-cancel.js';
 import { createIdleTimeout, type IdleTimeout } from './idle-timeout.js';
 import { incompleteStream, toOllamaChunk } from './ndjson.js';
 import { spreadOverTurns } from '../utils/spread-over-turns.js';
@@ -60,22 +61,23 @@ interface OpenExchange {
 }
 
 /**
- * The signal the transport is given, and the deadline: it aborts at once when the backend goes
+ * The cancel the transport is given, and the deadline: it aborts at once when the backend goes
  * silent, and on a later turn of the event loop, a few per turn, when the caller leaves.
  * Cancelling a request (socket destroyed, body errored, generators unwound) costs up to half a
  * millisecond; a thousand clients leaving together paid it in one turn and held the loop for half
  * a second. The caller, gone, waits for nothing, and the classification reads the caller's own
- * signal and the deadline, not this signal.
+ * signal and the deadline, not this cancel. It is a plain object (exchange-cancel.ts), not a
+ * second AbortController per request.
  */
-function exchangeSignal(caller: AbortSignal | undefined, timeoutMs: number): { signal: AbortSignal; idle: IdleTimeout; release(): void } {
-  const controller = new AbortController();
-  const idle = createIdleTimeout(timeoutMs, () => controller.abort(new Error('Ollama went silent')));
-  if (caller === undefined) return { signal: controller.signal, idle, release: () => idle.clear() };
-  if (caller.aborted) controller.abort(caller.reason);
-  const onCaller = (): void => spreadOverTurns(() => controller.abort(caller.reason));
+function exchangeCancel(caller: AbortSignal | undefined, timeoutMs: number): { cancel: ExchangeCancel; idle: IdleTimeout; release(): void } {
+  const cancel = new ExchangeCancel();
+  const idle = createIdleTimeout(timeoutMs, () => cancel.abort(new Error('Ollama went silent')));
+  if (caller === undefined) return { cancel, idle, release: () => idle.clear() };
+  if (caller.aborted) cancel.abort(caller.reason);
+  const onCaller = (): void => spreadOverTurns(() => cancel.abort(caller.reason));
   caller.addEventListener('abort', onCaller, { once: true });
   return {
-    signal: controller.signal,
+    cancel,
     idle,
     release: () => {
       idle.clear();
@@ -103,7 +105,7 @@ export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
 
   /** Sends one request and checks its status; the caller reads the body while the deadline still watches. */
   async function open(path: string, body: object | undefined, idempotent: boolean, signal: AbortSignal | undefined): Promise<OpenExchange> {
-    const upstream = exchangeSignal(signal, timeoutMs);
+    const upstream = exchangeCancel(signal, timeoutMs);
     const { idle } = upstream;
     const context = {
       baseUrl,
@@ -121,7 +123,7 @@ export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
         url: `${baseUrl}${path}`,
         ...(body !== undefined && { body: JSON.stringify(body) }),
         idempotent,
-        signal: upstream.signal,
+        cancel: upstream.cancel,
       });
       idle.touch();
       if (response.status < 200 || response.status > 299) throw upstreamErrorFromBody(response.status, await readWhole(response));

@@ -4,6 +4,7 @@
  * the default) and `fetch-transport.ts` (an injected fetch, for tests and embedders). The client
  * above them owns the deadline, the caller's signal and the error vocabulary.
  */
+import type { ExchangeCancel } from './exchange-cancel.js';
 import type { NdjsonOptions } from './ndjson-splitter.js';
 
 export interface UpstreamRequest {
@@ -16,8 +17,12 @@ export interface UpstreamRequest {
    * request is retried, once, when a kept-alive socket turns out to have been closed by the server.
    */
   idempotent: boolean;
-  /** Aborting it ends the exchange at once, before or after the headers: the socket is destroyed. */
-  signal: AbortSignal;
+  /**
+   * Aborting it ends the exchange at once, before or after the headers: the socket is destroyed.
+   * The client passes `cancel` instead (the same, without an EventTarget); one of the two is given.
+   */
+  signal?: AbortSignal;
+  cancel?: ExchangeCancel;
 }
 
 export interface UpstreamResponse {

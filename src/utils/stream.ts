@@ -95,11 +95,8 @@ export function createSseWriter(response: ServerResponse, options: SseWriterOpti
     clientGone = true;
     pending = '';
     stopKeepAlive();
-    // The signal may outlive this response (a server-wide one); do not leave a listener on it.
-    signal?.removeEventListener('abort', stopKeepAlive);
   };
   response.once('close', onClose);
-  signal?.addEventListener('abort', stopKeepAlive, { once: true });
 
   /** Hands what is gathered to the response; false when its buffer is full (wait for 'drain'). */
   const flush = (): boolean => {
@@ -134,6 +131,12 @@ export function createSseWriter(response: ServerResponse, options: SseWriterOpti
   writers.set(response, flush);
 
   const sendKeepAlive = (): void => {
+    // An aborted signal stops the keep-alive: read here, when the timer fires, rather than with a
+    // listener added and removed on the signal for every stream.
+    if (signal?.aborted) {
+      stopKeepAlive();
+      return;
+    }
     // A full buffer already proves the connection is busy; piling a comment on it helps no one.
     if (isClosed() || response.writableNeedDrain || pending !== '') {
       keepAliveTimer?.refresh();

@@ -9,6 +9,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BlockedPortError } from '../../src/llm/blocked-ports.js';
+import { ExchangeCancel } from '../../src/llm/exchange-cancel.js';
 import { createHttpTransport } from '../../src/llm/http-transport.js';
 import type { UpstreamRequest } from '../../src/llm/upstream-transport.js';
 
@@ -179,5 +180,37 @@ describe('http transport', () => {
 
   it('refuses a blocked port without connecting', async () => {
     await expect(createHttpTransport().send(get('http://127.0.0.1:6000/api/tags'))).rejects.toBeInstanceOf(BlockedPortError);
+  });
+
+  it("the client's ExchangeCancel (no AbortSignal) aborts before the headers too, and closes the socket", async () => {
+    const fake = await fakeOllama(() => {});
+    const transport = createHttpTransport();
+    const cancel = new ExchangeCancel();
+    const sending = transport.send({ method: 'POST', url: `${fake.url}/api/chat`, body: '{}', idempotent: false, cancel });
+    await sleep(30);
+    const reason = new Error('client gone');
+    cancel.abort(reason);
+    await expect(sending).rejects.toBe(reason);
+    await sleep(20);
+    expect(fake.closedRequests).toBe(1);
+  });
+
+  it('an ExchangeCancel aborted after the headers destroys the answer; one already aborted sends nothing', async () => {
+    const fake = await fakeOllama((response) => {
+      response.writeHead(200);
+      response.write('{"done":false}\n');
+    });
+    const transport = createHttpTransport();
+    const cancel = new ExchangeCancel();
+    const answer = await transport.send({ method: 'POST', url: `${fake.url}/api/chat`, body: '{}', idempotent: false, cancel });
+    expect(answer.status).toBe(200);
+    cancel.abort(new Error('went silent'));
+    await sleep(30);
+    expect(fake.closedRequests).toBe(1);
+    answer.release(false);
+    const gone = new ExchangeCancel();
+    gone.abort(new Error('gone'));
+    await expect(transport.send({ method: 'GET', url: `${fake.url}/api/tags`, idempotent: true, cancel: gone })).rejects.toThrow('gone');
+    expect(fake.connections).toBe(1);
   });
 });

@@ -170,6 +170,23 @@ describe('createSseWriter', () => {
     expect(body).toBe(`${Array.from({ length: 12 }, (_, index) => `data: ${index}\n\n`).join('')}data: [DONE]\n\n`);
   });
 
+  it('stops the keep-alive once its signal aborts (read when the timer fires, no listener on the signal)', async () => {
+    const controller = new AbortController();
+    const port = await serve(async (_request, response) => {
+      const writer = createSseWriter(response, { keepAliveMs: 20, signal: controller.signal });
+      writer.open();
+      await delay(50);
+      controller.abort(new Error('gone'));
+      await delay(80);
+      writer.end();
+    });
+    const { body } = await fetchAll(port);
+    const before = (body.match(/: keep-alive/g) ?? []).length;
+    expect(before).toBeGreaterThanOrEqual(1);
+    // At most one timer that had been armed before the abort; none after the one that found it aborted.
+    expect(before).toBeLessThanOrEqual(3);
+  });
+
   it('stops the keep-alive when the client goes away', async () => {
     const closed = deferred<SseWriter>();
     const port = await serve((_request, response) => {
