@@ -22,8 +22,8 @@ export interface BackendConfig {
   models: string[] | null;
   /** Requests in flight at once on it; beyond, they wait in the pool's queue. null: unbounded. */
   maxConcurrent: number | null;
-  /** Longest silence (before headers or between chunks) before the request counts as timed out. */
-  timeoutMs: number;
+  /** Longest silence (before headers or between chunks) before the request counts as timed out; null: the server's --upstream-timeout. */
+  timeoutMs: number | null;
   /** Features it does not offer (openai backends; an Ollama backend offers all). */
   unsupported: BackendFeature[];
 }

@@ -1,4 +1,5 @@
 /** Pipeline profiles and the rlm.config.json file that holds them. */
+import type { BackendConfig } from './backend.js';
 
 export type PlanPolicy = 'always' | 'auto' | 'never';
 /** When every tier is exhausted: answer with the best draft flagged unapproved, or fail. */
@@ -67,6 +68,8 @@ export interface RlmConfigFile {
   defaultProfile: string;
   profiles: Record<string, Profile>;
   settings: PipelineSettings;
+  /** The model servers behind rlm (`backends`), or null: the one --ollama-host. */
+  backends: BackendConfig[] | null;
   /** Where it came from: a file path, or "derived from installed models". */
   source: string;
 }

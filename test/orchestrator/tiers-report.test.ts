@@ -9,7 +9,7 @@ const model = tagModel;
 describe('formatTiersReport', () => {
   it('shows the source, each tier, the policies and the reasons', () => {
     const { profile, reasons } = deriveDefaultProfile([model('qwen3:8b', '8.2B'), model('llama3.2:3b', '3.2B'), model('qwen2.5:0.5b', '494.03M')]);
-    const text = formatTiersReport({ defaultProfile: 'rlm', profiles: { rlm: profile }, settings: DEFAULT_SETTINGS, source: 'derived from the models installed in Ollama' }, reasons);
+    const text = formatTiersReport({ defaultProfile: 'rlm', profiles: { rlm: profile }, settings: DEFAULT_SETTINGS, backends: null, source: 'derived from the models installed in Ollama' }, reasons);
     expect(text).toBe(
       [
         'source: derived from the models installed in Ollama',
@@ -32,7 +32,7 @@ describe('formatTiersReport', () => {
 
   it('says when a profile has no ladder, and prints no reasons for a file', () => {
     const { profile } = deriveDefaultProfile([model('llama3.2:3b', '3.2B')]);
-    const text = formatTiersReport({ defaultProfile: 'rlm', profiles: { rlm: profile }, settings: DEFAULT_SETTINGS, source: '/home/me/rlm.config.json' }, []);
+    const text = formatTiersReport({ defaultProfile: 'rlm', profiles: { rlm: profile }, settings: DEFAULT_SETTINGS, backends: null, source: '/home/me/rlm.config.json' }, []);
     expect(text).toContain('  ladder     none: rejected drafts are revised at tier 0 only\n');
     expect(text).not.toContain('why these models');
     expect(text).not.toContain('To choose');

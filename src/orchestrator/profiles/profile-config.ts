@@ -14,7 +14,8 @@
  *   },
  *   "maxConcurrentRuns": 2, "maxQueuedRuns": 32,
  *   "cache": { "enabled": true, "maxEntries": 1000 },
- *   "retentionDays": 30
+ *   "retentionDays": 30,
+ *   "backends": { "gpu": { "url": "http://gpu-box:11434" } }
  * }
  * ```
  *
@@ -39,6 +40,8 @@
  * - Profile names: lowercase letters, digits, ".", "_", "-" (at most 64), and nothing that looks like
  *   an OpenAI id ("o1…", "gpt…"): Continue and Cursor send those to OpenAI-only APIs.
  *
+ * - `backends` (optional): the model servers behind rlm, by name (backends-config.ts).
+ *
  * Unknown keys are errors, so a typo never silently falls back to a default; every problem is
  * reported at once, each naming its key path.
  */
@@ -58,6 +61,7 @@ import type {
   UnapprovedTextPolicy,
 } from '../../types/profile.js';
 import { Checker, closest, describe, isJsonObject, type JsonObject } from './config-checker.js';
+import { checkBackendReferences, readBackends } from './backends-config.js';
 import { deriveDefaultProfile } from './tiering.js';
 
 export const DEFAULT_PROFILE_NAME = 'rlm';
@@ -106,7 +110,7 @@ export class ConfigFileError extends ConfigError {
 }
 
 
-const TOP_KEYS = ['defaultProfile', 'profiles', 'maxConcurrentRuns', 'maxQueuedRuns', 'cache', 'retentionDays'];
+const TOP_KEYS = ['defaultProfile', 'profiles', 'backends', 'maxConcurrentRuns', 'maxQueuedRuns', 'cache', 'retentionDays'];
 const PROFILE_KEYS = [
   'planner',
   'generator',
@@ -137,7 +141,7 @@ const PROFILE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
  * `derived`: the profile "rlm" to use when the file defines none, or 'later' to accept a file
  * without profiles as settings only (`profiles: {}`; the server then derives them when asked).
  */
-export function parseRlmConfig(json: unknown, source: string, derived?: Profile | 'later'): RlmConfigFile {
+export function parseRlmConfig(json: unknown, source: string, derived?: Profile | 'later', env: NodeJS.ProcessEnv = process.env): RlmConfigFile {
   const check = new Checker();
   const root = check.object(json, '', TOP_KEYS, 'the file must hold a JSON object');
   const profiles: Record<string, Profile> = {};
@@ -167,8 +171,10 @@ export function parseRlmConfig(json: unknown, source: string, derived?: Profile 
   }
 
   const settings = readSettings(check, root ?? {});
+  const backends = readBackends(check, root?.backends, env);
+  if (backends !== null) checkBackendReferences(check, backends, profiles);
   if (check.problems.length > 0) throw new ConfigFileError(check.problems, source);
-  return { defaultProfile, profiles, settings, source };
+  return { defaultProfile, profiles, settings, backends, source };
 }
 
 /** Reads the config file named by RLM_CONFIG or ./rlm.config.json; without either, derives one from Ollama. */
@@ -184,6 +190,7 @@ export async function loadRlmConfig(options: {
     defaultProfile: DEFAULT_PROFILE_NAME,
     profiles: { [DEFAULT_PROFILE_NAME]: profile },
     settings: file?.settings ?? DEFAULT_SETTINGS,
+    backends: file?.backends ?? null,
     source: file?.source ?? DERIVED_SOURCE,
   };
 }

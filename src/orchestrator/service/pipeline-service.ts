@@ -137,7 +137,7 @@ export function createPipelineService(options: PipelineServiceOptions): Pipeline
     if (derived?.key !== key) {
       const { profile, reasons } = deriveDefaultProfile(installed);
       const source = options.fileConfig ? `${options.fileConfig.source} (profiles ${DERIVED_SOURCE})` : DERIVED_SOURCE;
-      const config = { defaultProfile: DEFAULT_PROFILE_NAME, profiles: { [DEFAULT_PROFILE_NAME]: profile }, settings, source };
+      const config = { defaultProfile: DEFAULT_PROFILE_NAME, profiles: { [DEFAULT_PROFILE_NAME]: profile }, settings, backends: options.fileConfig?.backends ?? null, source };
       derived = { key, config, reasons };
     }
     return { config: derived.config, reasons: derived.reasons };
