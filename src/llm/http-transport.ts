@@ -18,6 +18,7 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { BlockedPortError, isBlockedPort } from './blocked-ports.js';
+import { readMessageBytes } from './message-bytes.js';
 import { readNdjsonMessage } from './ndjson-message.js';
 import { spreadOverTurns } from '../utils/spread-over-turns.js';
 import { UpstreamProtocolError } from '../utils/errors.js';
@@ -72,7 +73,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Upstrea
       const { body } = upstream;
       const abortion = abortionOf(upstream);
       if (abortion.aborted()) return reject(abortion.reason());
-      const headers = body === undefined ? GET_HEADERS : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      const own = body === undefined ? GET_HEADERS : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      const headers = upstream.headers === undefined ? own : { ...upstream.headers, ...own };
       const requestOptions: RequestOptions = { host: target.host, port: target.port, path: target.path, method: upstream.method, headers };
       const outgoing =
         target.secure ? httpsRequest({ ...requestOptions, agent: (httpsAgent ??= new HttpsAgent(agentOptions)) })
@@ -148,6 +150,11 @@ function answer(outgoing: ClientRequest, message: IncomingMessage, detach: () =>
     status: message.statusCode ?? 0,
     text: () => readText(message),
     batches: (options) => readNdjsonMessage(message, options),
+    bytes: () => readMessageBytes(message),
+    header(name) {
+      const value = message.headers[name];
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
     release(complete) {
       detach();
       if (message.readableEnded) return; // read to its end: the socket is back with the Agent

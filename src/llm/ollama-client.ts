@@ -8,13 +8,10 @@ import { chatFold, generateFold, type Fold } from './aggregate.js';
 import { createFetchTransport } from './fetch-transport.js';
 import { createHttpTransport } from './http-transport.js';
 import { flattenBatches } from './flatten-batches.js';
-import { ExchangeCancel } from './exchange-cancel.js';
-import { createIdleTimeout, type IdleTimeout } from './idle-timeout.js';
 import { incompleteStream, toOllamaChunk } from './ndjson.js';
-import { spreadOverTurns } from '../utils/spread-over-turns.js';
-import { classifyUpstreamFailure, upstreamErrorFromBody } from './upstream-errors.js';
-import type { UpstreamResponse, UpstreamTransport } from './upstream-transport.js';
-import { UpstreamProtocolError, type RlmError } from '../utils/errors.js';
+import { createExchangeOpener, readWhole, type OpenExchange } from './upstream-exchange.js';
+import type { UpstreamTransport } from './upstream-transport.js';
+import { UpstreamProtocolError } from '../utils/errors.js';
 import type {
   OllamaChatRequest,
   OllamaChatResponse,
@@ -51,88 +48,14 @@ export interface OllamaClient {
   version(signal?: AbortSignal): Promise<OllamaVersionResponse>;
 }
 
-interface OpenExchange {
-  response: UpstreamResponse;
-  idle: IdleTimeout;
-  /** Classifies a failure of this exchange (client gone, backend silent, unreachable, protocol). */
-  fail(error: unknown): RlmError;
-  /** The exchange is over: stop the deadline and stop listening to the caller's signal. */
-  finish(): void;
-}
-
-/**
- * The cancel the transport is given, and the deadline: it aborts at once when the backend goes
- * silent, and on a later turn of the event loop, a few per turn, when the caller leaves.
- * Cancelling a request (socket destroyed, body errored, generators unwound) costs up to half a
- * millisecond; a thousand clients leaving together paid it in one turn and held the loop for half
- * a second. The caller, gone, waits for nothing, and the classification reads the caller's own
- * signal and the deadline, not this cancel. It is a plain object (exchange-cancel.ts), not a
- * second AbortController per request.
- */
-function exchangeCancel(caller: AbortSignal | undefined, timeoutMs: number): { cancel: ExchangeCancel; idle: IdleTimeout; release(): void } {
-  const cancel = new ExchangeCancel();
-  const idle = createIdleTimeout(timeoutMs, () => cancel.abort(new Error('Ollama went silent')));
-  if (caller === undefined) return { cancel, idle, release: () => idle.clear() };
-  if (caller.aborted) cancel.abort(caller.reason);
-  const onCaller = (): void => spreadOverTurns(() => cancel.abort(caller.reason));
-  caller.addEventListener('abort', onCaller, { once: true });
-  return {
-    cancel,
-    idle,
-    release: () => {
-      idle.clear();
-      caller.removeEventListener('abort', onCaller);
-    },
-  };
-}
-
-/** The whole body; the connection is kept when it was read to its end, and closed when reading failed. */
-async function readWhole(response: UpstreamResponse): Promise<string> {
-  let complete = false;
-  try {
-    const text = await response.text();
-    complete = true;
-    return text;
-  } finally {
-    response.release(complete);
-  }
-}
-
 export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const transport = options.transport ?? (options.fetch ? createFetchTransport(options.fetch) : createHttpTransport());
   const { timeoutMs } = options;
 
-  /** Sends one request and checks its status; the caller reads the body while the deadline still watches. */
-  async function open(path: string, body: object | undefined, idempotent: boolean, signal: AbortSignal | undefined): Promise<OpenExchange> {
-    const upstream = exchangeCancel(signal, timeoutMs);
-    const { idle } = upstream;
-    const context = {
-      baseUrl,
-      timeoutMs,
-      callerSignal: signal,
-      get idleExpired() {
-        return idle.expired;
-      },
-    };
-    const fail = (error: unknown): RlmError => classifyUpstreamFailure(error, context);
-    const finish = upstream.release;
-    try {
-      const response = await transport.send({
-        method: body === undefined ? 'GET' : 'POST',
-        url: `${baseUrl}${path}`,
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-        idempotent,
-        cancel: upstream.cancel,
-      });
-      idle.touch();
-      if (response.status < 200 || response.status > 299) throw upstreamErrorFromBody(response.status, await readWhole(response));
-      return { response, idle, fail, finish };
-    } catch (error) {
-      finish();
-      throw fail(error);
-    }
-  }
+  const opener = createExchangeOpener({ baseUrl, timeoutMs, transport });
+  const open = (path: string, body: object | undefined, idempotent: boolean, signal: AbortSignal | undefined): Promise<OpenExchange> =>
+    opener({ method: body === undefined ? 'GET' : 'POST', path, ...(body !== undefined && { body }), idempotent }, signal);
 
   async function json<T>(path: string, body: object | undefined, signal?: AbortSignal): Promise<T> {
     const { response, fail, finish } = await open(path, body, true, signal);

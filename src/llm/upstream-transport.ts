@@ -1,6 +1,6 @@
 /**
- * How the Ollama client reaches Ollama: one request, its status, and its body read whole or as
- * NDJSON values. Two implementations: `http-transport.ts` (node:http with one keep-alive Agent,
+ * How the clients reach their backend: one request, its status and headers, and its body read
+ * whole, as NDJSON values, or as raw bytes (the OpenAI-compatible client's server-sent events). Two implementations: `http-transport.ts` (node:http with one keep-alive Agent,
  * the default) and `fetch-transport.ts` (an injected fetch, for tests and embedders). The client
  * above them owns the deadline, the caller's signal and the error vocabulary.
  */
@@ -12,6 +12,8 @@ export interface UpstreamRequest {
   url: string;
   /** JSON text; sent with `content-type: application/json`. */
   body?: string;
+  /** Extra request headers, lower-case names (an OpenAI-compatible server's `authorization`). */
+  headers?: Readonly<Record<string, string>>;
   /**
    * Whether sending the request twice is harmless (tags, version, show, embed). Only such a
    * request is retried, once, when a kept-alive socket turns out to have been closed by the server.
@@ -34,6 +36,14 @@ export interface UpstreamResponse {
    * asked for: one await per batch rather than per line. At most once per response.
    */
   batches(options?: NdjsonOptions): AsyncGenerator<unknown[]>;
+  /**
+   * The body's bytes as they arrive, read as they are asked for (backpressure), for a framing the
+   * transport does not parse itself (server-sent events). At most once per response, and not with
+   * `batches` or `text`.
+   */
+  bytes(): AsyncGenerator<Uint8Array>;
+  /** A response header by its lower-case name (`retry-after`), or undefined. */
+  header(name: string): string | undefined;
   /**
    * The exchange is over. `complete`: everything meaningful was read, so the connection may be
    * kept for the next request; otherwise it is closed, which is what makes Ollama stop generating.

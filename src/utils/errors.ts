@@ -87,8 +87,9 @@ export class PayloadTooLargeError extends RlmError {
 
 /** 502: nothing answered at the backend URL. */
 export class UpstreamUnreachableError extends RlmError {
-  constructor(url: string, cause?: unknown) {
-    super(`Cannot reach Ollama at ${url}. Is it running? Start it with \`ollama serve\`, or point OLLAMA_HOST at it.`, {
+  /** `message`: for a backend that is not Ollama, what to say instead of the `ollama serve` advice. */
+  constructor(url: string, cause?: unknown, message?: string) {
+    super(message ?? `Cannot reach Ollama at ${url}. Is it running? Start it with \`ollama serve\`, or point OLLAMA_HOST at it.`, {
       status: 502,
       type: 'api_error',
       code: 'upstream_unreachable',
@@ -102,13 +103,15 @@ export class UpstreamError extends RlmError {
   /** The status Ollama sent (the answer's status may differ: a 500 there is a 502 here). */
   readonly upstreamStatus: number;
 
-  constructor(message: string, upstreamStatus: number, options: { retryable?: boolean; cause?: unknown } = {}) {
+  /** `headers`: what the answer passes on, such as the backend's `retry-after` on a 429 or 503. */
+  constructor(message: string, upstreamStatus: number, options: { retryable?: boolean; cause?: unknown; headers?: Record<string, string> } = {}) {
     super(message, {
       status: gatewayStatus(upstreamStatus),
       type: upstreamStatus === 404 ? 'not_found_error' : upstreamStatus < 500 && upstreamStatus !== 429 ? 'invalid_request_error' : 'api_error',
       code: 'upstream_error',
       retryable: options.retryable ?? (upstreamStatus === 429 || upstreamStatus === 503),
       cause: options.cause,
+      ...(options.headers !== undefined && { headers: options.headers }),
     });
     this.upstreamStatus = upstreamStatus;
   }
@@ -123,9 +126,10 @@ export class UpstreamProtocolError extends RlmError {
 
 /** 504: the backend stayed silent longer than the configured timeout. */
 export class UpstreamTimeoutError extends RlmError {
-  constructor(url: string, timeoutMs: number) {
+  /** `server`: how to name a backend that is not Ollama ("The OpenAI-compatible server vllm"). */
+  constructor(url: string, timeoutMs: number, server = 'Ollama') {
     super(
-      `Ollama at ${url} sent nothing for ${Math.round(timeoutMs / 1000)} s. The model may still be loading or too slow for this machine; raise RLM_UPSTREAM_TIMEOUT or use a smaller model.`,
+      `${server} at ${url} sent nothing for ${Math.round(timeoutMs / 1000)} s. The model may still be loading or too slow for this machine; raise RLM_UPSTREAM_TIMEOUT or use a smaller model.`,
       { status: 504, type: 'api_error', code: 'upstream_timeout' },
     );
   }
