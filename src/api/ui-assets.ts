@@ -1,8 +1,10 @@
 /**
  * The web page at /ui/: the static files the build puts in dist/ui/ (the HTML, the CSS and the
  * compiled browser code), served with a strict Content-Security-Policy: scripts, styles and
- * requests only from this origin, nothing inline, no framing. The page holds no data; everything it
- * shows it asks of the API, under the API's own rules.
+ * requests only from this origin, nothing inline, no framing. Images may also be blob: URLs: the
+ * eval charts, which the page fetches with the API key (an <img> cannot send it) and shows as
+ * images, where SVG runs no script. The page holds no data; everything it shows it asks of the
+ * API, under the API's own rules.
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -12,7 +14,7 @@ import { NotFoundError } from '../utils/errors.js';
 
 export const UI_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',

@@ -25,11 +25,25 @@ export interface RunningServer {
   readonly server: Server;
   /** e.g. "http://127.0.0.1:11435" */
   readonly url: string;
-  /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts the rest. */
+  /** Stops accepting, ends the open feeds, lets in-flight requests finish for up to `graceMs`, then cuts the rest. */
   close(graceMs?: number): Promise<void>;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Answers that never end by themselves (the run-events feed), with how to end each. Closing the
+ * server ends them at once: its grace period is for requests that finish, and a feed would
+ * otherwise hold every shutdown for the whole of it.
+ */
+const endOnClose = new WeakMap<ServerResponse, () => void>();
+/** Each server's answers in progress, so that close can find its feeds. */
+const inFlight = new WeakMap<Server, Set<ServerResponse>>();
+
+/** Marks `response` as a feed that the server's close ends by calling `end`. */
+export function endOnServerClose(response: ServerResponse, end: () => void): void {
+  endOnClose.set(response, end);
+}
 
 export function createHttpServer(app: AppDeps, routes: readonly Route[]): Server {
   const route = createRouter(routes);
@@ -40,6 +54,7 @@ export function createHttpServer(app: AppDeps, routes: readonly Route[]): Server
     apiKey: app.config.apiKey,
   };
   const bodyBudget = createBodyBudget(app.config.maxBodyTotalBytes);
+  const open = new Set<ServerResponse>();
 
   // requireHostHeader is ours to check (singleHostHeader), so that the 400 has the OpenAI shape.
   const server = createServer({ requireHostHeader: false }, (request, response) => {
@@ -47,6 +62,8 @@ export function createHttpServer(app: AppDeps, routes: readonly Route[]): Server
     // must not become an unhandled rejection (Node exits on those).
     // Timed from here, so that a start deferred by a burst counts its wait.
     const elapsed = startTimer();
+    open.add(response);
+    response.once('close', () => open.delete(response));
     const start = (): void =>
       void handle(app, policy, route, bodyBudget, request, response, elapsed).catch((thrown: unknown) => {
         logQuietly(() => app.logger.error('request_failed', { error: thrown }));
@@ -61,6 +78,7 @@ export function createHttpServer(app: AppDeps, routes: readonly Route[]): Server
   // Bytes that are not HTTP never reach handle(): Node's parser reports them here.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerMalformedRequest(error, socket));
   server.on('connect', (_request: IncomingMessage, socket: Duplex) => answerConnect(socket));
+  inFlight.set(server, open);
   return server;
 }
 
@@ -210,6 +228,15 @@ export async function listen(server: Server, host: string, port: number): Promis
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        for (const response of inFlight.get(server) ?? []) {
+          const end = endOnClose.get(response);
+          if (end === undefined) continue;
+          // Its connection goes with it: kept alive, it would hold the close until its idle timeout.
+          // (The socket is taken now: a finished response is detached from it.)
+          const socket = response.socket;
+          response.once('finish', () => socket?.destroy());
+          end();
+        }
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         timer.unref();
       }),

@@ -1,6 +1,7 @@
 /** The API surface: every route the server answers, OpenAI's and rlm's own, then Ollama's native one. */
 import { handleChatCompletions } from '../api/chat.js';
 import { handleCompletions } from '../api/completions.js';
+import { handleGetEval, handleListEvals } from '../api/evals.js';
 import { handleEmbeddings } from '../api/embeddings.js';
 import { handleHealth } from '../api/health.js';
 import { handleListModels, handleRetrieveModel } from '../api/models.js';
@@ -25,6 +26,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/v1/rlm/runs/*', handler: handleGetRun },
   { method: 'GET', path: '/v1/rlm/run-events', handler: handleRunEvents },
   { method: 'GET', path: '/v1/rlm/profiles', handler: handleProfiles },
+  { method: 'GET', path: '/v1/rlm/evals', handler: handleListEvals },
+  { method: 'GET', path: '/v1/rlm/evals/*', handler: handleGetEval },
   { method: 'POST', path: '/v1/rlm/search', handler: handleSearch },
   { method: 'GET', path: '/ui', handler: handleUiRedirect },
   { method: 'GET', path: '/ui/', handler: handleUiIndex },

@@ -1,9 +1,11 @@
 /**
- * The page's entry: a hash router (#/runs, #/run/<id>, #/models, #/search), the API-key dialog, and
- * the keyboard: "/" focuses the filter or search box, "g r" goes to the runs, "g m" to the models, "g s" to search.
+ * The page's entry: a hash router (#/runs, #/run/<id>, #/models, #/evals, #/eval/<id>, #/search), the
+ * API-key dialog, and the keyboard: "/" focuses the filter or search box, "g r" goes to the runs,
+ * "g m" to the models, "g e" to the eval reports, "g s" to search.
  */
 import { setKeyPrompt } from './api-client.js';
 import { el } from './dom.js';
+import { renderEval, renderEvals } from './evals-view.js';
 import { renderProfiles } from './profiles-view.js';
 import { renderRun } from './run-view.js';
 import { renderRuns, type RunsFilter } from './runs-view.js';
@@ -26,9 +28,13 @@ function route(): void {
   const fail = (error: unknown): void => {
     if (!controller.signal.aborted) root.replaceChildren(el('p', { class: 'error' }, (error as Error).message));
   };
-  document.querySelectorAll('nav a').forEach((link) => link.toggleAttribute('aria-current', link.getAttribute('href') === `#${path.startsWith('/run/') ? '/runs' : path}`));
+  document.querySelectorAll('nav a').forEach((link) => link.toggleAttribute('aria-current', link.getAttribute('href') === `#${path.startsWith('/run/') ? '/runs' : path.startsWith('/eval/') ? '/evals' : path}`));
   if (path.startsWith('/run/')) {
     renderRun(root, decodeURIComponent(path.slice('/run/'.length)), controller.signal).catch(fail);
+  } else if (path.startsWith('/eval/')) {
+    renderEval(root, decodeURIComponent(path.slice('/eval/'.length)), controller.signal).catch(fail);
+  } else if (path === '/evals') {
+    renderEvals(root, controller.signal).catch(fail);
   } else if (path === '/models') {
     renderProfiles(root, controller.signal).catch(fail);
   } else if (path === '/search') {
@@ -64,8 +70,8 @@ document.addEventListener('keydown', (event) => {
   if (event.key === '/') {
     event.preventDefault();
     (document.querySelector('#filter-text, #search-query') as HTMLElement | null)?.focus();
-  } else if (pendingG && (event.key === 'r' || event.key === 'm' || event.key === 's')) {
-    location.hash = { r: '#/runs', m: '#/models', s: '#/search' }[event.key];
+  } else if (pendingG && (event.key === 'r' || event.key === 'm' || event.key === 'e' || event.key === 's')) {
+    location.hash = { r: '#/runs', m: '#/models', e: '#/evals', s: '#/search' }[event.key];
   }
   pendingG = event.key === 'g';
 });

@@ -1,12 +1,28 @@
-/** Models and profiles: what `rlm models` prints, and per-profile figures over the recent runs. */
+/** Models and profiles: what `rlm models` prints (calibrations included), and per-profile figures over the recent runs. */
 import { apiJson } from './api-client.js';
 import { clear, el } from './dom.js';
 
 interface ProfilesAnswer {
   report: string;
   installed: { name: string; parameter_size: string | null }[];
+  calibrations: Record<string, Calibration | null>;
   recentRuns: number;
   stats: Record<string, { runs: number; completed: number; approvalRate: number | null; escalationRate: number | null; medianCalls: number | null; medianMs: number | null }>;
+}
+
+interface Calibration {
+  fittedAt: string;
+  answers: number;
+  accuracy: number;
+  taskHash: string;
+  models: string[];
+}
+
+/** The line `rlm models` prints for a profile's calibration. */
+export function calibrationLine(name: string, calibration: Calibration | null): string {
+  return calibration === null
+    ? `${name}: none; confidence is the raw score`
+    : `${name}: fitted ${calibration.fittedAt} on ${calibration.answers} answers (${Math.round(calibration.accuracy * 100)} % right), models ${calibration.models.join(', ')}`;
 }
 
 const percent = (value: number | null): string => (value === null ? '-' : `${Math.round(value * 100)} %`);
@@ -31,6 +47,14 @@ export async function renderProfiles(root: HTMLElement, signal: AbortSignal): Pr
   root.append(
     el('h1', {}, 'Models and profiles'),
     el('pre', { class: 'text', id: 'tiers-report' }, answer.report),
+    el('h2', {}, 'Confidence calibration (rlm eval --calibrate)'),
+    el(
+      'ul',
+      { id: 'calibrations' },
+      ...Object.entries(answer.calibrations ?? {}).map(([name, calibration]) =>
+        el('li', { 'data-profile': name, 'data-calibrated': String(calibration !== null) }, calibrationLine(name, calibration), calibration === null ? '' : el('span', { class: 'note' }, ` (tasks ${calibration.taskHash.slice(0, 12)})`)),
+      ),
+    ),
     el('h2', {}, `Over the last ${answer.recentRuns} runs`),
     el(
       'div',

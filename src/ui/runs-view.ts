@@ -104,6 +104,10 @@ export function renderRuns(root: HTMLElement, filter: RunsFilter, signal: AbortS
         () => (live.textContent = 'live'),
       ),
     )
+    .then(() => {
+      // The server ended the feed (it is stopping).
+      if (!signal.aborted) live.textContent = 'live: the server closed the feed (reload to retry)';
+    })
     .catch(() => {
       if (!signal.aborted) live.textContent = 'live: disconnected (reload to retry)';
     });

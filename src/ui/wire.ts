@@ -43,3 +43,31 @@ export interface SearchAnswer {
   index: string;
   data: { path: string; start_line: number; end_line: number; score: number; text: string }[];
 }
+
+export interface EvalListRow {
+  id: string;
+  writtenAt: string;
+  /** Why the report cannot be read, for a damaged file. */
+  error?: string;
+  tasks?: number;
+  suites?: string[];
+  targets?: { kind: 'model' | 'profile'; name: string; tasks: number; accuracy: number | null }[];
+}
+
+export interface EvalList {
+  data: EvalListRow[];
+  next: string | null;
+  total: number;
+}
+
+export interface EvalDetail {
+  id: string;
+  writtenAt: string;
+  taskHash: string;
+  seed: number | null;
+  tasks: number;
+  suites: string[];
+  summary: { columns: string[]; rows: string[][] };
+  bySuite: { columns: string[]; rows: string[][] };
+  charts: { name: string; title: string; url: string; width: number; height: number }[];
+}
