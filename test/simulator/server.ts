@@ -11,6 +11,7 @@ import type { Exchange, RouteHandler, SimulatorCore } from './exchange.js';
 import { handleGenerate } from './generate.js';
 import { handlePs, handleRoot, handleShow, handleTags, handleVersion } from './metadata.js';
 import { DEFAULT_MODELS, ModelCatalog } from './models.js';
+import { OPENAI_ROUTES, openAiParamRoute } from './openai-routes.js';
 import { ScriptBook } from './scripts.js';
 import type { Fault, RecordedRequest, Simulator, SimulatorOptions, SimulatorStats } from './types.js';
 import { sendError, sendText } from './wire.js';
@@ -25,6 +26,7 @@ const ROUTES: Record<string, Partial<Record<string, RouteHandler>>> = {
   '/api/generate': { POST: handleGenerate },
   '/api/embed': { POST: handleEmbed },
   '/api/embeddings': { POST: handleEmbeddings },
+  ...OPENAI_ROUTES,
 };
 
 const DEFAULT_WAIT_MS = 2000;
@@ -101,7 +103,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     record.body = recordedBody(bodyText);
 
-    const route = ROUTES[path];
+    const route = ROUTES[path] ?? openAiParamRoute(path);
     if (route === undefined) return sendText(response, 404, '404 page not found');
     const handler = route[method];
     if (handler === undefined) return sendText(response, 405, '405 method not allowed');
