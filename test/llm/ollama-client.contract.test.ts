@@ -1,11 +1,14 @@
 /**
- * The adapter's contract, run against the simulator always and against a real Ollama when
- * OLLAMA_TEST_HOST is set (with OLLAMA_TEST_CHAT_MODEL and OLLAMA_TEST_EMBED_MODEL naming installed
- * models; defaults qwen2.5:0.5b and nomic-embed-text).
+ * The adapters' contract: the Ollama adapter against the simulator's native API and the
+ * OpenAI-compatible adapter against the simulator's /v1, always; both against a real Ollama (its
+ * native API and its own /v1) when OLLAMA_TEST_HOST is set (with OLLAMA_TEST_CHAT_MODEL and
+ * OLLAMA_TEST_EMBED_MODEL naming installed models; defaults qwen2.5:0.5b and nomic-embed-text).
+ * What one adapter cannot do is skipped for it alone, with the reason in the test's name.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOllamaHost } from '../../src/llm/ollama-host.js';
 import { createOllamaClient, type OllamaClient } from '../../src/llm/ollama-client.js';
+import { createOpenAiCompatClient } from '../../src/llm/openai/openai-compat-client.js';
 import { ClientAbortedError, UpstreamError, UpstreamUnreachableError } from '../../src/utils/errors.js';
 import { startSimulator, type Simulator } from '../simulator/index.js';
 import { closedPort } from '../support/stack.js';
@@ -43,8 +46,27 @@ if (realHost) {
   });
 }
 
-for (const target of targets) {
-  describe(`Ollama adapter contract: ${target.name}`, () => {
+interface Adapter {
+  name: string;
+  create(baseUrl: string, timeoutMs: number): OllamaClient;
+  /** The native adapter only: OpenAI's API has no version route (the adapter answers "openai-compatible"). */
+  hasVersion: boolean;
+  /** What the unreachable and blocked-port messages tell the user to fix. */
+  fix: RegExp;
+}
+
+const adapters: Adapter[] = [
+  { name: 'Ollama adapter', create: (baseUrl, timeoutMs) => createOllamaClient({ baseUrl, timeoutMs }), hasVersion: true, fix: /ollama serve/ },
+  {
+    name: 'OpenAI-compatible adapter',
+    create: (baseUrl, timeoutMs) => createOpenAiCompatClient({ baseUrl, timeoutMs, name: 'contract' }),
+    hasVersion: false,
+    fix: /backend "contract".*rlm\.config\.json/,
+  },
+];
+
+for (const adapter of adapters) for (const target of targets) {
+  describe(`${adapter.name} contract: ${target.name}`, () => {
     let client: OllamaClient;
     let chatModel: string;
     let embedModel: string;
@@ -53,12 +75,19 @@ for (const target of targets) {
     beforeAll(async () => {
       const started = await target.start();
       ({ chatModel, embedModel, stop } = started);
-      client = createOllamaClient({ baseUrl: started.baseUrl, timeoutMs: 120_000 });
+      client = adapter.create(started.baseUrl, 120_000);
     });
     afterAll(async () => stop());
 
-    it('version and tags', async () => {
+    it.skipIf(!adapter.hasVersion)(`version is the server's${adapter.hasVersion ? '' : ' (skipped: OpenAI\'s API has no version route; the adapter says "openai-compatible" once /v1/models answers)'}`, async () => {
       expect((await client.version()).version).toMatch(/^\d+\.\d+\.\d+/);
+    });
+
+    it.skipIf(adapter.hasVersion)('version says the server answers', async () => {
+      expect((await client.version()).version).toBe('openai-compatible');
+    });
+
+    it('tags', async () => {
       const { models } = await client.tags();
       expect(models.map((model) => model.name)).toContain(chatModel.includes(':') ? chatModel : `${chatModel}:latest`);
     });
@@ -122,18 +151,21 @@ for (const target of targets) {
   });
 }
 
-describe('Ollama adapter on a port fetch refuses', () => {
-  it('says the port is blocked instead of a bare "fetch failed"', async () => {
-    const client = createOllamaClient({ baseUrl: 'http://127.0.0.1:6000', timeoutMs: 1000 });
-    await expect(client.tags()).rejects.toThrow(/refuses that port as unsafe.*OLLAMA_HOST/);
+for (const adapter of adapters) {
+  describe(`${adapter.name} on a port fetch refuses`, () => {
+    it('says the port is blocked instead of a bare "fetch failed"', async () => {
+      const client = adapter.create('http://127.0.0.1:6000', 1000);
+      await expect(client.tags()).rejects.toThrow(adapter.hasVersion ? /refuses that port as unsafe.*OLLAMA_HOST/ : /refuses that port as unsafe.*rlm\.config\.json/);
+    });
   });
-});
 
-describe('Ollama adapter with nothing listening', () => {
-  it('throws UpstreamUnreachableError naming the URL', async () => {
-    const port = await closedPort();
-    const client = createOllamaClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 1000 });
-    await expect(client.tags()).rejects.toBeInstanceOf(UpstreamUnreachableError);
-    await expect(client.tags()).rejects.toThrow(new RegExp(`127\\.0\\.0\\.1:${port}.*ollama serve`));
+  describe(`${adapter.name} with nothing listening`, () => {
+    it('throws UpstreamUnreachableError naming the URL and the fix', async () => {
+      const port = await closedPort();
+      const client = adapter.create(`http://127.0.0.1:${port}`, 1000);
+      await expect(client.tags()).rejects.toBeInstanceOf(UpstreamUnreachableError);
+      await expect(client.tags()).rejects.toThrow(new RegExp(`127\\.0\\.0\\.1:${port}`));
+      await expect(client.tags()).rejects.toThrow(adapter.fix);
+    });
   });
-});
+}
