@@ -13,6 +13,7 @@ import { policyBenchmark } from './policy.js';
 import { proxyOverheadBenchmark } from './proxy-overhead.js';
 import { realModelsBenchmark } from './real-models.js';
 import { retrievalBenchmark } from './retrieval.js';
+import { uiRunsBenchmark } from './ui-runs.js';
 
 export interface BenchmarkContext {
   json: boolean;
@@ -29,7 +30,7 @@ export interface Benchmark {
 }
 
 /** In the order they run. */
-const BENCHMARKS: Benchmark[] = [retrievalBenchmark, indexBuildBenchmark, proxyOverheadBenchmark, gatewayBenchmark, memoryBenchmark, healthUnderLoadBenchmark, policyBenchmark, pipelineOverheadBenchmark, realModelsBenchmark];
+const BENCHMARKS: Benchmark[] = [retrievalBenchmark, indexBuildBenchmark, proxyOverheadBenchmark, gatewayBenchmark, memoryBenchmark, healthUnderLoadBenchmark, policyBenchmark, pipelineOverheadBenchmark, realModelsBenchmark, uiRunsBenchmark];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
