@@ -46,7 +46,11 @@ describe('health', () => {
     fakes[0].failNext(http(503, { 'retry-after': '42' }));
     await pool.chat(ask()); // a fails, b answers
     expect(stateOf(pool, 'a')).toMatchObject({ state: 'cooling', cooldownUntil: 42_000 });
-    fakes[0].failNext(http(429, { 'retry-after': '7' }));
+    // A 429 is the backend saying it is too busy: it counts, with its own Retry-After.
+    fakes[1].failNext(http(429, { 'retry-after': '7' }));
+    await pool.chat(ask()); // b (the only one up) refuses, a is tried though cooling, and answers
+    expect(stateOf(pool, 'b')).toMatchObject({ state: 'cooling', cooldownUntil: 7000 });
+    expect(stateOf(pool, 'a')).toMatchObject({ state: 'up', failures: 0 });
   });
 
   it('while cooling it gets no requests; past its cooldown one probe at a time', async () => {
@@ -135,7 +139,7 @@ describe('health', () => {
 describe('failover', () => {
   it('a stream that fails before its first chunk is sent once to another backend, and the listeners are told', async () => {
     const { fakes, pool, events } = setup();
-    const [a, b] = fakes;
+    const [a] = fakes;
     await pool.tags();
     a.failNext(unreachable('http://a'));
     const seen: FailoverEvent[] = [];
