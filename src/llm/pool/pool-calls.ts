@@ -6,7 +6,7 @@
  * that is the backend's counts against it (backend-failure.ts). The caller's signal goes to
  * whichever backend is called, and a cancel is never retried.
  */
-import type { RlmError } from '../../utils/errors.js';
+import { ClientAbortedError, RlmError } from '../../utils/errors.js';
 import type { OllamaClient } from '../ollama-client.js';
 import { isBackendFailure } from './backend-failure.js';
 import type { Chooser, Lease } from './backend-choice.js';
@@ -53,6 +53,17 @@ export function createPoolCalls(deps: CallDeps): PoolCalls {
 
   const route = (model: string, signal: AbortSignal | undefined): Route | Promise<Route> => routes.known(model) ?? routes.resolve(model, signal);
 
+  /** A caller that leaves while its request waits (for a model list or a slot) gets what the adapter would give it. */
+  const admitted = async <T>(waiting: T | Promise<T>, signal: AbortSignal | undefined): Promise<T> => {
+    try {
+      return await waiting;
+    } catch (error) {
+      if (signal?.aborted !== true) throw error;
+      const reason: unknown = signal.reason;
+      throw reason instanceof RlmError ? reason : new ClientAbortedError();
+    }
+  };
+
   const lease = async (path: Route, excluded: PoolBackend | undefined, slotted: boolean, signal: AbortSignal | undefined, session: Session | undefined): Promise<Lease> => {
     const remembered = session?.sticky.get(path.model);
     const request = { candidates: path.candidates, excluded, preferred: remembered, slotted };
@@ -81,7 +92,7 @@ export function createPoolCalls(deps: CallDeps): PoolCalls {
   /** The next backend for a request that failed on `failed`, or the failure itself when there is none. */
   const failover = async (path: Route, failed: PoolBackend, failure: unknown, slotted: boolean, signal: AbortSignal | undefined, session: Session | undefined): Promise<Lease> => {
     if (!path.candidates.some((candidate) => candidate !== failed)) throw failure;
-    const next = await lease(path, failed, slotted, signal, session);
+    const next = await admitted(lease(path, failed, slotted, signal, session), signal);
     session?.sticky.set(path.model, next.backend);
     deps.onFailover({ model: path.model, from: failed.member.name, to: next.backend.member.name, error: failure as RlmError }, session?.onFailover);
     return next;
@@ -91,8 +102,8 @@ export function createPoolCalls(deps: CallDeps): PoolCalls {
 
   return {
     async *stream(request, signal, send, session) {
-      const path = await route(request.model, signal);
-      let current = await lease(path, undefined, true, signal, session);
+      const path = await admitted(route(request.model, signal), signal);
+      let current = await admitted(lease(path, undefined, true, signal, session), signal);
       for (let attempt = 1; ; attempt++) {
         const { backend, ticket } = current;
         let started = false;
@@ -117,8 +128,8 @@ export function createPoolCalls(deps: CallDeps): PoolCalls {
       }
     },
     async whole(request, signal, send, slotted, session) {
-      const path = await route(request.model, signal);
-      let current = await lease(path, undefined, slotted, signal, session);
+      const path = await admitted(route(request.model, signal), signal);
+      let current = await admitted(lease(path, undefined, slotted, signal, session), signal);
       for (let attempt = 1; ; attempt++) {
         const { backend, ticket } = current;
         let failure: unknown;

@@ -1,6 +1,7 @@
 /** The pool's balancing: least in flight with ties in turn, maxConcurrent, one bounded queue, the 429, sessions. */
 import { describe, expect, it } from 'vitest';
 import { BackendQueueFullError, createBackendPool, type PoolMember } from '../../../src/llm/pool/backend-pool.js';
+import { ClientAbortedError } from '../../../src/utils/errors.js';
 import { fakeBackend, readAll, unreachable, type FakeBackend } from './fake-backend.js';
 
 const member = (fake: FakeBackend, name: string, maxConcurrent: number | null = null): PoolMember => ({ name, type: 'ollama', client: fake.client, maxConcurrent, models: null });
@@ -86,7 +87,7 @@ describe('balancing', () => {
     await turn();
     expect(pool.states()[0]?.queued).toBe(1);
     controller.abort(new Error('gone'));
-    await expect(waiting).rejects.toThrow('gone');
+    await expect(waiting).rejects.toBeInstanceOf(ClientAbortedError); // what the adapter says of a caller gone
     expect(pool.states()[0]?.queued).toBe(0);
     const next = pool.chat(ask()); // the place is free again
     a.release();
