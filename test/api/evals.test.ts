@@ -18,7 +18,22 @@ afterAll(async () => {
   await stack.close();
 });
 
-const get = async (path: string): Promise<{ status: number; headers: Headers; body: any }> => {
+interface ListAnswer {
+  data: { id: string; error?: string }[];
+  next: string | null;
+  total: number;
+}
+interface DetailAnswer {
+  summary: { columns: string[]; rows: string[][] };
+  bySuite: { columns: string[] };
+  charts: { url: string }[];
+  text: string;
+}
+interface ErrorAnswer {
+  error: { code: string };
+}
+
+const get = async <Body = string>(path: string): Promise<{ status: number; headers: Headers; body: Body }> => {
   const response = await fetch(`${stack.url}${path}`);
   const text = await response.text();
   let body: unknown = text;
@@ -27,12 +42,12 @@ const get = async (path: string): Promise<{ status: number; headers: Headers; bo
   } catch {
     // an SVG
   }
-  return { status: response.status, headers: response.headers, body };
+  return { status: response.status, headers: response.headers, body: body as Body };
 };
 
 describe('eval reports, before any exists', () => {
   it('lists none', async () => {
-    const { status, body } = await get('/v1/rlm/evals');
+    const { status, body } = await get<ListAnswer>('/v1/rlm/evals');
     expect(status).toBe(200);
     expect(body).toEqual({ object: 'list', data: [], next: null, total: 0 });
   });
@@ -53,21 +68,21 @@ describe('eval reports on disk', () => {
   });
 
   it('lists them newest first, a page at a time, a damaged one with what is wrong', async () => {
-    const first = await get('/v1/rlm/evals?limit=2');
+    const first = await get<ListAnswer>('/v1/rlm/evals?limit=2');
     expect(first.body.total).toBe(4);
     expect(first.body.data.map((row: { id: string }) => row.id)).toEqual(['aaaaaaaaaaa2', 'aaaaaaaaaaa3']);
     expect(first.body.data[0]).toMatchObject({ writtenAt: '2026-11-03T00:00:00.000Z', tasks: 20, suites: ['arithmetic', 'facts'], targets: [{ kind: 'model', name: hostile }, { kind: 'profile', name: 'rlm' }] });
     expect(first.body.next).toBe('aaaaaaaaaaa3');
-    const second = await get(`/v1/rlm/evals?limit=2&before=${first.body.next}`);
+    const second = await get<ListAnswer>(`/v1/rlm/evals?limit=2&before=${first.body.next}`);
     expect(second.body.data.map((row: { id: string }) => row.id)).toEqual(['aaaaaaaaaaa1', 'bbbbbbbbbbb1']);
     expect(second.body.next).toBeNull();
-    expect(second.body.data[1].error).toContain('report.targets[0]: tasks and failed must be counts');
+    expect(second.body.data[1]?.error).toContain('report.targets[0]: tasks and failed must be counts');
     expect((await get('/v1/rlm/evals?limit=0')).status).toBe(400);
     expect((await get('/v1/rlm/evals?before=zzz')).status).toBe(400);
   });
 
   it('gives one report as table cells, with its charts', async () => {
-    const { status, body } = await get('/v1/rlm/evals/aaaaaaaaaaa1');
+    const { status, body } = await get<DetailAnswer>('/v1/rlm/evals/aaaaaaaaaaa1');
     expect(status).toBe(200);
     expect(body.summary.columns[0]).toBe('target');
     expect(body.summary.rows.map((row: string[]) => row.slice(0, 3))).toEqual([
@@ -96,10 +111,10 @@ describe('eval reports on disk', () => {
   });
 
   it('answers a missing, malformed or damaged report', async () => {
-    expect((await get('/v1/rlm/evals/cccccccccccc')).body.error.code).toBe('eval_not_found');
+    expect((await get<ErrorAnswer>('/v1/rlm/evals/cccccccccccc')).body.error.code).toBe('eval_not_found');
     expect((await get('/v1/rlm/evals/..%2F..%2Ftrace-key')).status).toBe(404);
     expect((await get('/v1/rlm/evals/notes')).status).toBe(404);
-    const damaged = await get('/v1/rlm/evals/bbbbbbbbbbb1');
+    const damaged = await get<ErrorAnswer>('/v1/rlm/evals/bbbbbbbbbbb1');
     expect([damaged.status, damaged.body.error.code]).toEqual([500, 'eval_report_damaged']);
   });
 });
@@ -118,9 +133,9 @@ describe('what makes a file not a report', () => {
 
 describe('calibrations on the models view', () => {
   it('lists each profile with its stored calibration, or none', async () => {
-    expect((await get('/v1/rlm/profiles')).body.calibrations).toEqual({ rlm: null });
+    expect((await get<{ calibrations: unknown }>('/v1/rlm/profiles')).body.calibrations).toEqual({ rlm: null });
     await writeProfileCalibration(stack.dataDir, 'rlm');
-    expect((await get('/v1/rlm/profiles')).body.calibrations).toEqual({
+    expect((await get<{ calibrations: unknown }>('/v1/rlm/profiles')).body.calibrations).toEqual({
       rlm: { fittedAt: '2026-12-01T10:00:00.000Z', answers: 120, accuracy: 0.6, taskHash: 'abcdef0123456789', models: ['qwen2.5:0.5b', 'llama3.2'] },
     });
   });
