@@ -1,4 +1,4 @@
-/** The Ollama simulator's public API: a real HTTP server speaking Ollama's native wire protocol. */
+/** The Ollama simulator's public API: a real HTTP server speaking Ollama's native wire protocol, and its OpenAI /v1 layer. */
 export { startSimulator } from './server.js';
 export { DEFAULT_MODELS } from './models.js';
 export { defaultChatReply } from './chat.js';

@@ -1,6 +1,6 @@
 /**
- * The simulator's HTTP server: routing like gin (404/405 in text/plain), request recording, live
- * counters, and abort accounting. A request counts as aborted when its socket closes before the
+ * The simulator's HTTP server: routing like gin (404/405 in text/plain), the native routes and the
+ * OpenAI /v1 ones (openai-routes.ts), request recording, live counters, and abort accounting. A request counts as aborted when its socket closes before the
  * simulator finished answering; its handler is then told through an AbortSignal and stops.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -71,6 +71,10 @@ export interface RecordedRequest {
   aborted: boolean;
 }
 
+/**
+ * A function is given the request; one that came in through `/v1` is given as the native request
+ * its OpenAI body maps to, so one script serves both APIs (`Simulator.requests` keeps the /v1 body).
+ */
 export type Script = Reply | Reply[] | ((request: RecordedRequest) => Reply | Promise<Reply>);
 
 export interface SimulatorOptions {
