@@ -13,6 +13,7 @@
 import type { BackendType } from '../../types/backend.js';
 import type { OllamaTagModel, OllamaVersionResponse } from '../../types/ollama.js';
 import type { OllamaClient } from '../ollama-client.js';
+import { waitShared } from '../shared-wait.js';
 import { createChooser } from './backend-choice.js';
 import type { HealthState } from './member-health.js';
 import { modelKey } from './member-models.js';
@@ -112,7 +113,7 @@ export function createBackendPool(members: PoolMember[], options: BackendPoolOpt
     generate: (request, signal) => calls.whole(request, signal, (client, body, s) => client.generate(body, s), true, session),
     embed: (request, signal) => calls.whole(request, signal, (client, body, s) => client.embed(body, s), true, session),
     show: (request, signal) => calls.whole(request, signal, (client, body, s) => client.show(body, s), false, session),
-    tags: () => mergedTags(backends, now),
+    tags: (signal) => mergedTags(backends, now, signal),
     version: (signal) => firstVersion(backends, signal),
   });
 
@@ -150,11 +151,12 @@ function stateOf(backend: PoolBackend, at: number, queued: number): BackendState
  * their last lists; only when no backend answers (all are asked then) is the first one's error
  * thrown, so that callers see an outage as they did with one backend.
  */
-async function mergedTags(backends: readonly PoolBackend[], now: () => number): Promise<{ models: OllamaTagModel[] }> {
+async function mergedTags(backends: readonly PoolBackend[], now: () => number, signal: AbortSignal | undefined): Promise<{ models: OllamaTagModel[] }> {
   const at = now();
   const reachable = backends.filter((backend) => backend.health.state(at) !== 'cooling' || backend.models.known === undefined);
   const asked = reachable.length > 0 ? reachable : backends;
-  const outcomes = await Promise.allSettled(asked.map((backend) => backend.models.refresh()));
+  // The refreshes are shared (routing waits on them too): a caller's signal ends its own wait only.
+  const outcomes = await waitShared(Promise.allSettled(asked.map((backend) => backend.models.refresh())), signal);
   if (!outcomes.some((outcome) => outcome.status === 'fulfilled')) throw (outcomes[0] as PromiseRejectedResult).reason;
   const seen = new Set<string>();
   const models: OllamaTagModel[] = [];

@@ -122,6 +122,21 @@ describe('health', () => {
     expect(stateOf(pool, 'b')?.state).toBe('up');
   });
 
+  it('a metadata answer (tags, version, show) does not end a cooldown; its connection failure does start one', async () => {
+    const { clock, fakes, pool } = setup();
+    const [a] = fakes;
+    a.failNext(http(503, { 'retry-after': '10' }));
+    await pool.chat(ask());
+    clock.now = 5000;
+    await pool.version();
+    await pool.show({ model: 'a/m:1b' });
+    expect(stateOf(pool, 'a')).toMatchObject({ state: 'cooling', cooldownUntil: 10_000 });
+    const fresh = setup();
+    fresh.fakes[0].always = unreachable();
+    expect(await fresh.pool.version()).toEqual({ version: 'b-1.0' });
+    expect(stateOf(fresh.pool, 'a')).toMatchObject({ state: 'cooling', failures: 1 });
+  });
+
   it('records the latency of answers', async () => {
     const { clock, fakes, pool } = setup(1 + 1);
     fakes[1].models = [];
