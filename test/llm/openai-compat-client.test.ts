@@ -249,6 +249,15 @@ describe('answers that are not streams', () => {
     await expect(client().chat({ model: 'x', messages: hi })).rejects.toMatchObject({ upstreamStatus: 404, message: 'The model `x` does not exist.', headers: {} });
   });
 
+  it("a 401 from the backend is rlm's credentials failing, a 502 naming the setting, not the client's 401", async () => {
+    reply = json(401, { error: { message: 'Invalid API key', type: 'authentication_error' } });
+    await expect(client().tags()).rejects.toMatchObject({
+      status: 502,
+      code: 'upstream_auth_failed',
+      message: 'The backend "vllm" refused rlm\'s credentials (HTTP 401: Invalid API key). Check its apiKey (or apiKeyEnv) in rlm.config.json.',
+    });
+  });
+
   it('embeddings come back in input order by index; the key goes as a Bearer token', async () => {
     reply = json(200, { object: 'list', data: [{ object: 'embedding', index: 1, embedding: [0, 1] }, { object: 'embedding', index: 0, embedding: [1, 0] }], usage: { prompt_tokens: 2, total_tokens: 2 } });
     const embedded = await client().embed({ model: 'e', input: ['first', 'second'], dimensions: 2, truncate: true });

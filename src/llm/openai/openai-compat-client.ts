@@ -17,6 +17,7 @@ import type { UpstreamTransport } from '../upstream-transport.js';
 import type { BackendFeature } from '../../types/backend.js';
 import type { OllamaChatResponse, OllamaGenerateResponse, OllamaTagsResponse } from '../../types/ollama.js';
 import { UpstreamProtocolError } from '../../utils/errors.js';
+import { backendAuthFailure } from './backend-auth-error.js';
 import { BackendFeatureError, chatFeatureMissing, generateFeatureMissing } from './backend-feature-error.js';
 import { createChatChunkReader, type ChunkReaderDeps } from './chat-chunk-reader.js';
 import { toChatCompletionBody } from './chat-completion-request.js';
@@ -66,7 +67,11 @@ export function createOpenAiCompatClient(options: OpenAiCompatClientOptions): Ol
   const unsupported = options.unsupported ?? [];
   const deps: ChunkReaderDeps = { now: options.now ?? (() => performance.now()), date: options.date ?? (() => new Date()), server: capitalise(server) };
   const headers = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : undefined;
-  const open = createExchangeOpener({ baseUrl, timeoutMs: options.timeoutMs, transport, server, ...(headers !== undefined && { headers }) });
+  const opener = createExchangeOpener({ baseUrl, timeoutMs: options.timeoutMs, transport, server, ...(headers !== undefined && { headers }) });
+  const open: typeof opener = (request, signal) =>
+    opener(request, signal).catch((error: unknown) => {
+      throw backendAuthFailure(error, name);
+    });
 
   async function json(request: ExchangeRequest, signal: AbortSignal | undefined): Promise<unknown> {
     const { response, fail, finish } = await open(request, signal);
