@@ -33,7 +33,7 @@ export function createChooser(now: () => number): Chooser {
     const at = now();
     const roomy = (backend: PoolBackend): boolean => !slotted || hasSlot(backend);
     let chosen: PoolBackend | undefined;
-    if (preferred !== undefined && preferred !== excluded && preferred.health.state(at) === 'up' && roomy(preferred)) chosen = preferred;
+    if (preferred !== undefined && preferred !== excluded && preferred.health.state(at) === 'up' && roomy(preferred) && candidates.includes(preferred)) chosen = preferred;
     let anyHealthy = false;
     if (chosen === undefined) {
       const count = candidates.length;
