@@ -344,11 +344,14 @@ describe('against the simulator /v1', () => {
     expect(simulator.requests[1]?.body).toMatchObject({ response_format: { type: 'json_schema', json_schema: { name: 'response', strict: true } } });
   });
 
-  it('a consumer that stops early, or a cancel, closes the upstream socket', async () => {
+  it.each([
+    ['node:http', {}],
+    ['fetch', { fetch: (input: string | URL | Request, init?: RequestInit) => fetch(input, init) }],
+  ])('a consumer that stops early, or a cancel, closes the upstream socket (over %s)', async (_name, transport) => {
     const slow = await startSimulator({ tokenLatencyMs: 50 });
     try {
       slow.script('llama3.2:latest', 'word '.repeat(50));
-      const client = createOpenAiCompatClient({ baseUrl: slow.url, timeoutMs: 5000 });
+      const client = createOpenAiCompatClient({ baseUrl: slow.url, timeoutMs: 5000, ...transport });
       for await (const piece of client.chatStream({ model: 'llama3.2', messages: hi })) {
         void piece;
         break;
