@@ -8,11 +8,39 @@
  */
 import type { EmbeddingCacheStats } from '../index/embedding-cache.js';
 import { lastKnownModels } from './installed-models.js';
-import type { RequestContext } from '../server/context.js';
+import type { BackendState } from '../llm/pool/backend-pool.js';
+import type { BackendProbe } from '../server/backends.js';
+import type { AppDeps, RequestContext } from '../server/context.js';
 import { sendJson } from '../server/error-response.js';
 
 function cacheStats(stats: EmbeddingCacheStats): Record<string, number> {
   return { entries: stats.entries, max_entries: stats.maxEntries, hits: stats.hits, misses: stats.misses };
+}
+
+/** One backend as /health shows it: its probe (reachable, version, models) and, in a pool, its traffic and health. */
+async function describeBackend(app: AppDeps, probe: BackendProbe, state: BackendState | undefined): Promise<Record<string, unknown>> {
+  const status = await probe.probe.current();
+  const checkedMsAgo = Math.max(0, app.now() - status.checkedAt);
+  // A pool that tracks it knows of failures the probe has not seen yet, and the other way round.
+  const tracked = state !== undefined && state.tracked;
+  const health = !status.reachable ? 'down' : tracked ? state.state : 'up';
+  return {
+    name: probe.name,
+    type: probe.type,
+    url: probe.url,
+    reachable: status.reachable,
+    state: health,
+    ...(status.reachable ? { version: status.version, models: status.models, latency_ms: status.latencyMs } : { error: status.message }),
+    ...(tracked && {
+      in_flight: state.inFlight,
+      queued: state.queued,
+      failures: state.failures,
+      last_error: state.lastError,
+      cooldown_ms: state.cooldownUntil === null ? null : Math.max(0, state.cooldownUntil - app.now()),
+      request_latency_ms: state.latencyMs === null ? null : Math.round(state.latencyMs * 10) / 10,
+    }),
+    checked_ms_ago: checkedMsAgo,
+  };
 }
 
 export async function handleHealth(context: RequestContext): Promise<void> {
@@ -28,8 +56,31 @@ export async function handleHealth(context: RequestContext): Promise<void> {
     },
     embeddings_cache: cacheStats(app.embeddingCache.stats()),
   };
-  const status = await app.backend.current();
+  const states = app.backends.pool?.states() ?? [];
+  const [status, ...others] = await Promise.all([
+    app.backend.current(),
+    ...app.backends.probes.map((probe, index) => describeBackend(app, probe, states[index])),
+  ]);
+  const backends = others as Record<string, unknown>[];
   const checkedMsAgo = Math.max(0, app.now() - status.checkedAt);
+  if (app.backends.pool !== undefined) {
+    // Several backends: up while any answers ("degraded" when some do not), 503 when none does.
+    const reachable = backends.filter((backend) => backend.reachable === true).length;
+    const healthy = reachable === backends.length && backends.every((backend) => backend.state === 'up');
+    if (reachable > 0) {
+      sendJson(context.response, 200, { status: healthy ? 'ok' : 'degraded', server, backends });
+      return;
+    }
+    const message = `No backend answers (${backends.map((backend) => `${String(backend.name)}: ${String(backend.error)}`).join('; ')}). Start them, or check the urls under "backends" in rlm.config.json.`;
+    sendJson(context.response, 503, {
+      status: 'unavailable',
+      server,
+      backends,
+      last_known_models: lastKnownModels(app).map((model) => model.name),
+      error: { message, type: 'api_error', param: null, code: 'upstream_unreachable' },
+    });
+    return;
+  }
   if (status.reachable) {
     sendJson(context.response, 200, {
       status: 'ok',
@@ -42,6 +93,7 @@ export async function handleHealth(context: RequestContext): Promise<void> {
         latency_ms: status.latencyMs,
         checked_ms_ago: checkedMsAgo,
       },
+      backends,
     });
     return;
   }
@@ -50,6 +102,7 @@ export async function handleHealth(context: RequestContext): Promise<void> {
     server,
     // The model lists (/v1/models, /api/tags) still answer meanwhile, from these.
     backend: { url: app.ollama.baseUrl, reachable: false, error: status.message, checked_ms_ago: checkedMsAgo, last_known_models: lastKnownModels(app).map((model) => model.name) },
+    backends,
     error: { message: status.message, type: 'api_error', param: null, code: status.code },
   });
 }

@@ -28,7 +28,19 @@ const showKey = (model: OllamaTagModel): string => `${model.name}@${model.digest
 /** Names as requests spell them, kept normalised; a client uses a handful, so the bound is generous. */
 const MAX_WANTED_NAMES = 1024;
 
-export function createModelCatalog(ollama: OllamaClient, options: { ttlMs: number; now: () => number }): ModelCatalog {
+export interface ModelCatalogOptions {
+  ttlMs: number;
+  now: () => number;
+  /**
+   * With several backends (a pool): a pinned id `backend/model` is found as `model`, and only when
+   * that backend lists it (`listed`); undefined for an id that pins nothing.
+   */
+  pinned?: (name: string) => { model: string; listed: boolean } | undefined;
+  /** The backends' names, for the 404 (several backends); absent: the one Ollama. */
+  backendNames?: readonly string[];
+}
+
+export function createModelCatalog(ollama: OllamaClient, options: ModelCatalogOptions): ModelCatalog {
   let cached: { at: number; models: OllamaTagModel[] } | undefined;
   // One /api/tags in flight at a time, shared by every caller that needs the list meanwhile: a
   // thousand requests arriving together must not become a thousand refreshes.
@@ -95,6 +107,12 @@ export function createModelCatalog(ollama: OllamaClient, options: { ttlMs: numbe
   const cachedHit = (name: string): OllamaTagModel | undefined =>
     cached !== undefined && options.now() - cached.at < options.ttlMs ? lookup(cached.models, name) : undefined;
   const findSlowly = async (name: string, signal?: AbortSignal): Promise<OllamaTagModel | undefined> => {
+    const pin = options.pinned?.(name);
+    if (pin !== undefined) {
+      // The pool's own lists decide whether that backend has it; the merged list gives its metadata.
+      await current(signal);
+      return pin.listed ? findSlowly(pin.model, signal) : undefined;
+    }
     const { models, fresh } = await current(signal);
     const hit = lookup(models, name);
     if (hit !== undefined || fresh) return hit;
@@ -103,13 +121,15 @@ export function createModelCatalog(ollama: OllamaClient, options: { ttlMs: numbe
   const capabilitiesSlowly = async (name: string, signal?: AbortSignal): Promise<string[] | undefined> => {
     const model = await catalog.find(name, signal);
     if (model === undefined) return undefined;
-    const key = showKey(model);
+    // A pinned id asks its own backend (an OpenAI-compatible one answers for itself).
+    const pinned = options.pinned?.(name) !== undefined;
+    const key = pinned ? `${name}\n${showKey(model)}` : showKey(model);
     const known = shows.get(key);
     if (known !== undefined && 'value' in known) return known.value.capabilities;
     let pending = known?.pending;
     if (pending === undefined) {
       // Shared by concurrent callers, so no one caller's cancel may abort it.
-      const asked = ollama.show({ model: model.name });
+      const asked = ollama.show({ model: pinned ? name : model.name });
       pending = asked;
       shows.set(key, { pending: asked });
       asked.then(
@@ -146,9 +166,15 @@ export function createModelCatalog(ollama: OllamaClient, options: { ttlMs: numbe
         // The 404 is still true without the list; do not turn it into a second failure.
       }
       const pipeline = virtualIds.length > 0 ? ` Pipeline models: ${virtualIds.slice(0, 12).join(', ')}${virtualIds.length > 12 ? ', …' : ''}.` : '';
-      const available = names.length > 0 ? ` Ollama models: ${names.join(', ')}.` : ' No Ollama models are installed yet.';
+      const backends = options.backendNames;
+      const where = backends === undefined ? 'Ollama models' : `Models on the backends (${backends.join(', ')})`;
+      const available = names.length > 0 ? ` ${where}: ${names.join(', ')}.` : backends === undefined ? ' No Ollama models are installed yet.' : ' No backend lists any model yet.';
       // "rlm…" names the pipeline, not something to pull from Ollama's registry.
-      const advice = /^rlm(\/|$)/.test(name) ? '' : ` Install it with \`ollama pull ${name}\`.`;
+      const advice = /^rlm(\/|$)/.test(name)
+        ? ''
+        : backends === undefined
+          ? ` Install it with \`ollama pull ${name}\`.`
+          : ` Install it on a backend (\`ollama pull\` on an Ollama one), or pin one with "backend/model".`;
       return new NotFoundError(`The model '${name}' does not exist.${pipeline}${available}${advice}`, 'model', 'model_not_found');
     },
   };

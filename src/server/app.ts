@@ -3,14 +3,14 @@ import { createEmbeddingCache } from '../index/embedding-cache.js';
 import { createRetrieval } from '../index/retrieval.js';
 import { createModelCatalog } from '../llm/model-catalog.js';
 import { createCalibrationLookup } from '../eval/calibration-store.js';
-import { createBackendStatus } from '../llm/backend-status.js';
-import { createOllamaClient } from '../llm/ollama-client.js';
 import { createPipelineService } from '../orchestrator/service/pipeline-service.js';
 import { readRlmConfigFile } from '../orchestrator/profiles/profile-config.js';
 import { loadPrompts } from '../prompts/load.js';
 import type { ServerConfig } from '../types/config.js';
 import { newId as randomId } from '../utils/ids.js';
 import { createLogger, type Logger } from '../utils/logger.js';
+import type { FailoverObserver } from '../llm/pool/backend-pool.js';
+import { createBackends, splitPinned } from './backends.js';
 import type { AppDeps } from './context.js';
 import { createHttpServer, listen, type RunningServer } from './http-server.js';
 import { ROUTES } from './routes.js';
@@ -41,17 +41,30 @@ export async function createApp(config: ServerConfig, overrides: AppOverrides = 
   const now = overrides.now ?? Date.now;
   const newId = overrides.newId ?? randomId;
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
-  const ollama = createOllamaClient({
-    baseUrl: config.ollamaUrl,
-    timeoutMs: config.upstreamTimeoutMs,
-    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
-  });
-  const models = createModelCatalog(ollama, { ttlMs: MODEL_LIST_TTL_MS, now });
-  const backend = createBackendStatus(ollama, { ...BACKEND_STATUS, now });
   const [prompts, fileConfig] = await Promise.all([
     loadPrompts(overrides.promptsDir),
-    readRlmConfigFile({ env: { RLM_CONFIG: config.configPath }, cwd: overrides.cwd ?? process.cwd() }),
+    readRlmConfigFile({ env: { ...process.env, RLM_CONFIG: config.configPath }, cwd: overrides.cwd ?? process.cwd() }),
   ]);
+  const backends = createBackends(config, fileConfig?.backends ?? null, {
+    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+    now,
+    status: BACKEND_STATUS,
+    onFailover: (event) => logger.warn('backend_failover', { model: event.model, from: event.from, to: event.to, error: event.error.message }),
+  });
+  const { pool } = backends;
+  const ollama = backends.client;
+  const models = createModelCatalog(ollama, {
+    ttlMs: MODEL_LIST_TTL_MS,
+    now,
+    ...(pool !== undefined && {
+      backendNames: pool.members.map((member) => member.name),
+      pinned: (name: string) => {
+        const pin = splitPinned(pool, name);
+        return pin === undefined ? undefined : { model: pin.model, listed: pool.backendsFor(name).length > 0 };
+      },
+    }),
+  });
+  const backend = backends.probes[0]!.probe;
   const embeddingCache = createEmbeddingCache(config.embeddingCacheEntries);
   const retrieval = createRetrieval({ dataDir: config.dataDir, ollama, embeddingCache });
   // `rlm eval --calibrate` writes them; each run's confidence goes through its profile's.
@@ -69,8 +82,9 @@ export async function createApp(config: ServerConfig, overrides: AppOverrides = 
     now,
     newId,
     calibrate: calibrations.calibrate,
+    ...(pool !== undefined && { session: (observer: FailoverObserver) => pool.session(observer) }),
   });
-  return { config, ollama, backend, models, calibrations, pipeline, embeddingCache, retrieval, logger, now, newId, version: VERSION, startedAt: now() };
+  return { config, ollama, backend, backends, models, calibrations, pipeline, embeddingCache, retrieval, logger, now, newId, version: VERSION, startedAt: now() };
 }
 
 /** Creates and starts a server; resolves once it listens. */

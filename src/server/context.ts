@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CalibrationLookup } from '../eval/calibration-store.js';
 import type { BackendStatusProbe } from '../llm/backend-status.js';
+import type { Backends } from './backends.js';
 import type { ModelCatalog } from '../llm/model-catalog.js';
 import type { EmbeddingCache } from '../index/embedding-cache.js';
 import type { Retrieval } from '../index/retrieval.js';
@@ -14,8 +15,10 @@ import type { Logger } from '../utils/logger.js';
 export interface AppDeps {
   config: ServerConfig;
   ollama: OllamaClient;
-  /** Ollama's reachability for /health, probed once for every caller (stale-while-revalidate). */
+  /** Ollama's reachability for /health, probed once for every caller (stale-while-revalidate); the first backend's with several. */
   backend: BackendStatusProbe;
+  /** The model servers: the client or pool every call goes through, and each one's probe. */
+  backends: Backends;
   models: ModelCatalog;
   /** Stored confidence calibrations (`rlm eval --calibrate`), re-read when they change. */
   calibrations: CalibrationLookup;

@@ -179,7 +179,7 @@ describe('an unknown path', () => {
     expect(error.message).toBe(
       'Unknown path GET /v1/no-such-route. This server answers GET /health, GET /v1/models, GET /v1/models/{id}, ' +
         'POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, POST /v1/responses, GET /v1/rlm/runs, GET /v1/rlm/runs/{id}, ' +
-        'GET /v1/rlm/run-events, GET /v1/rlm/profiles, POST /v1/rlm/search, GET /ui, GET /ui/, GET /ui/{id}, GET /, GET /api/version, GET /api/tags, GET /api/ps, POST /api/show, POST /api/chat, ' +
+        'GET /v1/rlm/run-events, GET /v1/rlm/profiles, GET /v1/rlm/evals, GET /v1/rlm/evals/{id}, POST /v1/rlm/search, GET /ui, GET /ui/, GET /ui/{id}, GET /, GET /api/version, GET /api/tags, GET /api/ps, POST /api/show, POST /api/chat, ' +
         'POST /api/generate, POST /api/embed, POST /api/embeddings, POST /api/pull, POST /api/create, POST /api/copy, ' +
         'POST /api/push, DELETE /api/delete, GET /api/{id}, POST /api/{id} and DELETE /api/{id} (each /v1 path also without /v1).',
     );

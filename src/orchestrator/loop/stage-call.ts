@@ -91,6 +91,7 @@ export async function makeCall(run: RunContext, prepared: PreparedCall, interpre
   const { call, request, inputHash } = prepared;
   const startedAt = new Date(deps.now()).toISOString();
   const elapsed = startTimer();
+  const sentAt = performance.now();
   const base = {
     parentAttemptId: call.parentAttemptId,
     stage: call.stage,
@@ -128,10 +129,31 @@ export async function makeCall(run: RunContext, prepared: PreparedCall, interpre
   const hit = cacheKey !== undefined ? deps.cache?.get(cacheKey) : undefined;
   if (hit !== undefined) return answerStored(hit, undefined);
 
+  // A call its backend failed before answering and the pool retried elsewhere keeps both attempts:
+  // the failed one (which backend, what happened) before the one that answered.
+  const recordFailovers = async (): Promise<void> => {
+    for (const failover of deps.failovers?.take() ?? []) {
+      await record(run, {
+        ...base,
+        attemptId: deps.newId('att'),
+        output: null,
+        verdict: null,
+        issues: [],
+        verdictProbability: null,
+        tokens: { prompt: 0, completion: 0 },
+        durations: null,
+        durationMs: round(Math.max(0, failover.at - sentAt)),
+        cacheHit: false,
+        error: `The backend ${failover.from} failed before answering (${failover.error}); the call was retried on ${failover.to}.`,
+      });
+    }
+  };
+
   let response;
   try {
     response = await deps.ollama.chat(request, input.signal);
   } catch (error) {
+    await recordFailovers();
     await record(run, {
       ...base,
       attemptId: deps.newId('att'),
@@ -148,6 +170,7 @@ export async function makeCall(run: RunContext, prepared: PreparedCall, interpre
     throw error;
   }
 
+  await recordFailovers();
   const content = stripThinking(response.message.content);
   const toolCalls = (response.message.tool_calls ?? []).map((toolCall) => ({
     name: toolCall.function.name,

@@ -31,6 +31,20 @@ export interface PipelineDeps {
    * undefined when the profile has none. Injected by the server, which reads the data directory.
    */
   calibrate?: (profile: string, rawConfidence: number) => CalibratedConfidence | undefined;
+  /**
+   * With several backends: the failovers of this run's calls not yet recorded (a call that failed
+   * before any output and was retried on another backend), taken by the stage call that made them.
+   */
+  failovers?: { take(): RecordedFailover[] };
+}
+
+/** One failover as a run records it: which backend failed, how, and where the call went next. */
+export interface RecordedFailover {
+  from: string;
+  to: string;
+  error: string;
+  /** performance.now() when it happened, for the failed attempt's duration. */
+  at: number;
 }
 
 /** Which eval fitted a calibration: recorded in the run it calibrated, and reported with the number. */

@@ -177,7 +177,7 @@ export function parseRlmConfig(json: unknown, source: string, derived?: Profile 
   return { defaultProfile, profiles, settings, backends, source };
 }
 
-/** Reads the config file named by RLM_CONFIG or ./rlm.config.json; without either, derives one from Ollama. */
+/** Reads the config file named by RLM_CONFIG or ./rlm.config.json (`env` also holds what `apiKeyEnv` names); without either, derives one from Ollama. */
 export async function loadRlmConfig(options: {
   env: NodeJS.ProcessEnv;
   cwd: string;
@@ -218,7 +218,7 @@ export async function readRlmConfigFile(options: { env: NodeJS.ProcessEnv; cwd: 
   } catch (error) {
     throw new ConfigError([`${path} is not valid JSON: ${withLineAndColumn((error as Error).message, text)}`]);
   }
-  return parseRlmConfig(json, path, 'later');
+  return parseRlmConfig(json, path, 'later', options.env);
 }
 
 /** Node 20's JSON errors give only a character offset; people look for a line. */

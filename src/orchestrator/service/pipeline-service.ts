@@ -7,6 +7,7 @@
 import type { Retrieval } from '../../index/retrieval.js';
 import type { ModelCatalog } from '../../llm/model-catalog.js';
 import type { OllamaClient } from '../../llm/ollama-client.js';
+import type { FailoverObserver } from '../../llm/pool/backend-pool.js';
 import type { PromptSet } from '../../prompts/load.js';
 import type { RunTrace } from '../../types/attempt.js';
 import type { Profile, RlmConfigFile } from '../../types/profile.js';
@@ -21,7 +22,7 @@ import { newRunId } from './run-id.js';
 import { createRunLimiter, type RunLimiter } from './run-limiter.js';
 import { deriveDefaultProfile, isChatModel } from '../profiles/tiering.js';
 import { createTraceStore, type RunWriter, type TraceStore } from '../traces/trace-store.js';
-import type { PipelineDeps, PipelineRequest, PipelineResult, RunRequest } from '../loop/types.js';
+import type { PipelineDeps, PipelineRequest, PipelineResult, RecordedFailover, RunRequest } from '../loop/types.js';
 
 /** `rlm/<ollama-model>`: the default profile with that model as its generator. */
 export const VIRTUAL_PREFIX = 'rlm/';
@@ -81,6 +82,19 @@ export interface PipelineServiceOptions {
   newId: (prefix: string) => string;
   /** Maps a run's raw confidence through its profile's stored calibration (the server reads them). */
   calibrate?: PipelineDeps['calibrate'];
+  /**
+   * With several backends: a view of the pool for one run, keeping each model on the backend it
+   * first went to (warm caches) and telling the run of each failover, which it records.
+   */
+  session?: (observer: FailoverObserver) => OllamaClient;
+}
+
+/** The run's own deps: its pool session, and the failovers it has still to record. */
+function runDeps(deps: PipelineDeps, session: PipelineServiceOptions['session']): PipelineDeps {
+  if (session === undefined) return deps;
+  const pending: RecordedFailover[] = [];
+  const ollama = session({ onFailover: (event) => pending.push({ from: event.from, to: event.to, error: event.error.message, at: performance.now() }) });
+  return { ...deps, ollama, failovers: { take: () => pending.splice(0) } };
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -242,7 +256,7 @@ export function createPipelineService(options: PipelineServiceOptions): Pipeline
             throw error;
           }
           try {
-            const result = await runPipeline(deps, request, started);
+            const result = await runPipeline(runDeps(deps, options.session), request, started);
             const { summary } = result;
             if (summary.status === 'completed') retries.remember(retryAs, retry, { runId: input.runId, approved: summary.approved, issues: summary.issues });
             return result;

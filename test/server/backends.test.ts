@@ -1,0 +1,161 @@
+/**
+ * rlm with `backends` in rlm.config.json, end to end over HTTP: two Ollama simulators sharing a
+ * model and a third simulator reached through its OpenAI-compatible /v1, for pass-through and
+ * pipeline requests, the merged model list, /health per backend, pins, and a failover the run
+ * records with both attempts.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer } from '../../src/server/app.js';
+import type { AttemptRecord } from '../../src/types/attempt.js';
+import { createLogger } from '../../src/utils/logger.js';
+import { startSimulator, type Simulator } from '../simulator/index.js';
+import { closedPort, postJson, sseEvents, testConfig } from '../support/stack.js';
+import { APPROVED, stagedScript } from '../support/staged-script.js';
+
+const SMALL = 'qwen2.5:0.5b';
+const BIG = 'big-model:latest';
+
+interface World {
+  url: string;
+  sims: { a: Simulator; b: Simulator; c: Simulator };
+  logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+const open: World[] = [];
+afterEach(async () => {
+  for (const world of open.splice(0)) await world.close();
+});
+
+async function startWorld(rlmConfig: (urls: { a: string; b: string; c: string }) => unknown): Promise<World> {
+  const [a, b, c] = await Promise.all([
+    startSimulator(),
+    startSimulator(),
+    startSimulator({ models: [{ name: BIG, parameterSize: '32B' }, { name: SMALL, parameterSize: '0.5B' }] }),
+  ]);
+  const directory = await mkdtemp(join(tmpdir(), 'rlm-backends-'));
+  await writeFile(join(directory, 'rlm.config.json'), JSON.stringify(rlmConfig({ a: a.url, b: b.url, c: c.url })));
+  const logs: Record<string, unknown>[] = [];
+  const server = await startServer(testConfig({ ollamaUrl: `http://127.0.0.1:${await closedPort()}`, dataDir: join(directory, 'data') }), {
+    logger: createLogger({ level: 'debug', write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) }),
+    cwd: directory,
+  });
+  const world: World = {
+    url: server.url,
+    sims: { a, b, c },
+    logs,
+    close: async () => {
+      await server.close(0);
+      await Promise.all([a.close(), b.close(), c.close()]);
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+  open.push(world);
+  return world;
+}
+
+const backendsOf = (urls: { a: string; b: string; c: string }) => ({
+  a: { url: urls.a },
+  b: { url: urls.b },
+  c: { type: 'openai', url: `${urls.c}/v1`, models: [BIG, SMALL] },
+});
+
+const chats = (sim: Simulator, path = '/api/chat'): number => sim.requests.filter((request) => request.path === path).length;
+const ask = (content: string, extra: Record<string, unknown> = {}) => ({ model: SMALL, messages: [{ role: 'user', content }], ...extra });
+
+describe('several backends behind one rlm', () => {
+  it('merges the model lists (each id once), and /health shows every backend', async () => {
+    const world = await startWorld((urls) => ({ backends: backendsOf(urls) }));
+    const models = (await (await fetch(`${world.url}/v1/models`)).json()) as { data: { id: string }[] };
+    const ids = models.data.map((model) => model.id);
+    expect(ids.filter((id) => id === SMALL)).toHaveLength(1);
+    expect(ids).toContain(BIG);
+    const health = (await (await fetch(`${world.url}/health`)).json()) as { status: string; backends: { name: string; type: string; state: string; reachable: boolean }[] };
+    expect(health.status).toBe('ok');
+    expect(health.backends.map((backend) => [backend.name, backend.type, backend.state, backend.reachable])).toEqual([
+      ['a', 'ollama', 'up', true],
+      ['b', 'ollama', 'up', true],
+      ['c', 'openai', 'up', true],
+    ]);
+  });
+
+  it('spreads pass-through chats over the backends of a pool, streaming and not', async () => {
+    const world = await startWorld((urls) => ({ backends: { a: { url: urls.a }, b: { url: urls.b } } }));
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, index) => postJson(`${world.url}/v1/chat/completions`, ask(`hello ${index}`, { stream: index % 2 === 0 }))));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(12).fill(200));
+    for (const answer of answers.filter((_, index) => index % 2 === 0)) expect(sseEvents(answer.text).at(-1)).toBe('[DONE]');
+    const { a, b } = world.sims;
+    expect(chats(a) + chats(b)).toBe(12);
+    expect(chats(a)).toBeGreaterThanOrEqual(3);
+    expect(chats(b)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('pins a model to a backend with backend/model, on the OpenAI-compatible one too', async () => {
+    const world = await startWorld((urls) => ({ backends: backendsOf(urls) }));
+    const pinned = await postJson(`${world.url}/v1/chat/completions`, ask('hi', { model: `c/${SMALL}` }));
+    expect(pinned.status).toBe(200);
+    expect((pinned.json() as { model: string }).model).toBe(`c/${SMALL}`);
+    const { a, b, c } = world.sims;
+    expect(chats(c, '/v1/chat/completions')).toBe(1);
+    expect(chats(a) + chats(b)).toBe(0);
+    const unknown = await postJson(`${world.url}/v1/chat/completions`, ask('hi', { model: 'a/not-there:1b' }));
+    expect(unknown.status).toBe(404);
+    expect((unknown.json() as { error: { message: string } }).error.message).toMatch(/Models on the backends \(a, b, c\)/);
+  });
+
+  it('runs a pipeline whose generator and verifier live on different backends of both types', async () => {
+    const world = await startWorld((urls) => ({
+      backends: backendsOf(urls),
+      profiles: { split: { generator: `a/${SMALL}`, verifier: `c/${SMALL}`, plan: 'never', progress: false } },
+    }));
+    world.sims.a.script(SMALL, stagedScript({ generate: 'Paris.' }));
+    world.sims.c.script(SMALL, stagedScript({ verify: APPROVED }));
+    const answer = await postJson(`${world.url}/v1/chat/completions`, { model: 'split', messages: [{ role: 'user', content: 'Capital of France?' }] });
+    expect(answer.status).toBe(200);
+    expect((answer.json() as { choices: { message: { content: string } }[] }).choices[0]?.message.content).toBe('Paris.');
+    const runId = answer.headers.get('x-rlm-run-id');
+    const run = (await (await fetch(`${world.url}/v1/rlm/runs/${runId}`)).json()) as { attempts: AttemptRecord[] };
+    const calls = run.attempts.filter((attempt) => attempt.model !== null).map((attempt) => [attempt.stage, attempt.model, attempt.verdict]);
+    expect(calls).toEqual([
+      ['generate', `a/${SMALL}`, null],
+      ['verify', `c/${SMALL}`, 'APPROVED'],
+    ]);
+    expect(chats(world.sims.a)).toBe(1);
+    expect(chats(world.sims.c, '/v1/chat/completions')).toBe(1);
+    expect(chats(world.sims.b)).toBe(0);
+  });
+
+  it('fails a stage call over to another backend before any output, and the run records both attempts', async () => {
+    const world = await startWorld((urls) => ({
+      backends: { a: { url: urls.a }, b: { url: urls.b } },
+      profiles: { rlm: { generator: SMALL, plan: 'never', progress: false } },
+    }));
+    const { a, b } = world.sims;
+    a.fault({ kind: 'http-error', status: 503, message: 'server overloaded' });
+    b.script(SMALL, stagedScript({ generate: 'Four.', verify: APPROVED }));
+    const answers = [];
+    for (const question of ['What is 2 + 2?', 'What is 3 + 1?']) {
+      answers.push(await postJson(`${world.url}/v1/chat/completions`, { model: 'rlm', messages: [{ role: 'user', content: question }] }));
+    }
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    const attempts: AttemptRecord[] = [];
+    for (const answer of answers) {
+      const run = (await (await fetch(`${world.url}/v1/rlm/runs/${answer.headers.get('x-rlm-run-id')}`)).json()) as { attempts: AttemptRecord[] };
+      attempts.push(...run.attempts.filter((attempt) => attempt.model !== null));
+    }
+    // The pool tried a once (then cooled it off); that call's failed attempt comes before the one b answered.
+    const failed = attempts.filter((attempt) => attempt.error !== null);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.error).toMatch(/^The backend a failed before answering \(.*server overloaded.*\); the call was retried on b\.$/);
+    const next = attempts[attempts.indexOf(failed[0]!) + 1];
+    expect([next?.stage, next?.error, next?.output?.content]).toEqual([failed[0]?.stage, null, expect.any(String)]);
+    expect(chats(a)).toBe(1);
+    expect(world.logs.some((line) => line.msg === 'backend_failover' || line.event === 'backend_failover')).toBe(true);
+    const health = (await (await fetch(`${world.url}/health`)).json()) as { status: string; backends: { name: string; state: string; failures: number }[] };
+    expect(health.status).toBe('degraded');
+    expect(health.backends.find((backend) => backend.name === 'a')).toMatchObject({ state: 'cooling', failures: 1 });
+  });
+});
