@@ -126,6 +126,7 @@ export function timedCatalog(): ModelCatalog {
     },
     capabilities: async (name) => (await find(name))?.capabilities,
     notFound: async (name) => missing(name),
+    lacks: () => [],
   };
 }
 

@@ -132,6 +132,7 @@ export function worldCatalog(rates: WorldRates): ModelCatalog {
     },
     capabilities: async (name) => (await find(name))?.capabilities,
     notFound: async (name) => missing(name),
+    lacks: () => [],
   };
 }
 

@@ -7,6 +7,7 @@
 import { NotFoundError } from '../utils/errors.js';
 import type { OllamaClient } from './ollama-client.js';
 import { waitShared } from './shared-wait.js';
+import type { BackendFeature } from '../types/backend.js';
 import type { OllamaShowResponse, OllamaTagModel } from '../types/ollama.js';
 
 export interface ModelCatalog {
@@ -20,6 +21,8 @@ export interface ModelCatalog {
   capabilities(name: string, signal?: AbortSignal): Promise<string[] | undefined>;
   /** The 404 for a name that is not installed; `virtualIds` (the pipeline's models) are listed too. */
   notFound(name: string, signal?: AbortSignal, virtualIds?: readonly string[]): Promise<NotFoundError>;
+  /** What the backends serving the model lack (an OpenAI-compatible server's `unsupported`); [] for Ollama. */
+  lacks(name: string): readonly BackendFeature[];
 }
 
 /** Keyed by digest: a re-pulled model is a new entry, so its capabilities are asked afresh. */
@@ -38,7 +41,11 @@ export interface ModelCatalogOptions {
   pinned?: (name: string) => { model: string; listed: boolean } | undefined;
   /** The backends' names, for the 404 (several backends); absent: the one Ollama. */
   backendNames?: readonly string[];
+  /** What the backends serving a model lack; absent: nothing (Ollama). */
+  lacks?: (name: string) => readonly BackendFeature[];
 }
+
+const LACKS_NOTHING: readonly BackendFeature[] = Object.freeze([]);
 
 export function createModelCatalog(ollama: OllamaClient, options: ModelCatalogOptions): ModelCatalog {
   let cached: { at: number; models: OllamaTagModel[] } | undefined;
@@ -144,6 +151,7 @@ export function createModelCatalog(ollama: OllamaClient, options: ModelCatalogOp
   // on every pass-through request, and an async function per call was a chain of promises each.
   const catalog: ModelCatalog = {
     list,
+    lacks: options.lacks ?? (() => LACKS_NOTHING),
     find(name, signal) {
       const hit = cachedHit(name);
       return hit !== undefined ? Promise.resolve(hit) : findSlowly(name, signal);

@@ -9,7 +9,8 @@ import { loadPrompts } from '../prompts/load.js';
 import type { ServerConfig } from '../types/config.js';
 import { newId as randomId } from '../utils/ids.js';
 import { createLogger, type Logger } from '../utils/logger.js';
-import type { FailoverObserver } from '../llm/pool/backend-pool.js';
+import type { BackendPool, FailoverObserver } from '../llm/pool/backend-pool.js';
+import type { BackendConfig, BackendFeature } from '../types/backend.js';
 import { createBackends, splitPinned } from './backends.js';
 import type { AppDeps } from './context.js';
 import { createHttpServer, listen, type RunningServer } from './http-server.js';
@@ -58,6 +59,7 @@ export async function createApp(config: ServerConfig, overrides: AppOverrides = 
     now,
     ...(pool !== undefined && {
       backendNames: pool.members.map((member) => member.name),
+      lacks: lacksOf(pool, fileConfig?.backends ?? []),
       pinned: (name: string) => {
         const pin = splitPinned(pool, name);
         return pin === undefined ? undefined : { model: pin.model, listed: pool.backendsFor(name).length > 0 };
@@ -85,6 +87,13 @@ export async function createApp(config: ServerConfig, overrides: AppOverrides = 
     ...(pool !== undefined && { session: (observer: FailoverObserver) => pool.session(observer) }),
   });
   return { config, ollama, backend, backends, models, calibrations, pipeline, embeddingCache, retrieval, logger, now, newId, version: VERSION, startedAt: now() };
+}
+
+/** What the backends serving a model lack, together (a pool may send it to any of them). */
+function lacksOf(pool: BackendPool, backends: readonly BackendConfig[]): (name: string) => readonly BackendFeature[] {
+  const unsupported = new Map(backends.map((backend) => [backend.name, backend.unsupported]));
+  if (backends.every((backend) => backend.unsupported.length === 0)) return () => [];
+  return (name) => [...new Set(pool.backendsFor(name).flatMap((backend) => unsupported.get(backend) ?? []))];
 }
 
 /** Creates and starts a server; resolves once it listens. */

@@ -158,4 +158,35 @@ describe('several backends behind one rlm', () => {
     expect(health.status).toBe('degraded');
     expect(health.backends.find((backend) => backend.name === 'a')).toMatchObject({ state: 'cooling', failures: 1 });
   });
+
+  it('refuses before the run a verifier on a backend without structured output, and asks one without logprobs for none', async () => {
+    const world = await startWorld((urls) => ({
+      backends: {
+        a: { url: urls.a },
+        plain: { type: 'openai', url: urls.c, models: [SMALL], unsupported: ['structured'] },
+        nolog: { type: 'openai', url: urls.c, models: [BIG], unsupported: ['logprobs'] },
+      },
+      profiles: {
+        loose: { generator: `a/${SMALL}`, verifier: `plain/${SMALL}`, plan: 'never', progress: false },
+        rlm: { generator: `a/${SMALL}`, verifier: `nolog/${BIG}`, plan: 'never', progress: false },
+      },
+    }));
+    const refused = await postJson(`${world.url}/v1/chat/completions`, { model: 'loose', messages: [{ role: 'user', content: 'hi' }] });
+    expect(refused.status).toBe(500);
+    expect((refused.json() as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'profile_backend_unsupported',
+      message: expect.stringMatching(/"plain\/qwen2\.5:0\.5b" as its verifier, but its backend has no structured output/),
+    });
+    expect(world.sims.a.requests.filter((request) => request.path === '/api/chat')).toHaveLength(0);
+    const runs = (await (await fetch(`${world.url}/v1/rlm/runs`)).json()) as { data: unknown[] };
+    expect(runs.data).toHaveLength(0);
+
+    world.sims.a.script(SMALL, stagedScript({ generate: 'Paris.' }));
+    world.sims.c.script(BIG, stagedScript({ verify: APPROVED }));
+    const answered = await postJson(`${world.url}/v1/chat/completions`, { model: 'rlm', messages: [{ role: 'user', content: 'Capital of France?' }] });
+    expect(answered.status).toBe(200);
+    const verify = world.sims.c.requests.find((request) => request.path === '/v1/chat/completions');
+    expect(verify?.body).toMatchObject({ model: BIG, response_format: { type: 'json_schema' } });
+    expect(verify?.body).not.toHaveProperty('logprobs');
+  });
 });

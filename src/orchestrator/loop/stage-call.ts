@@ -230,7 +230,8 @@ async function buildRequest(run: RunContext, call: StageCall): Promise<OllamaCha
   if (call.format !== undefined) request.format = call.format;
   if (call.tools !== undefined && call.tools.length > 0) request.tools = call.tools;
   if (options.keep_alive !== null) request.keep_alive = options.keep_alive;
-  if (call.logprobs) request.logprobs = true;
+  // A verdict's probability is a refinement: a backend without logprobs is asked without them.
+  if (call.logprobs && !run.deps.models.lacks(call.model).includes('logprobs')) request.logprobs = true;
   // Stages must not think out loud: `think: false` where the model can think (sending it to
   // other models is refused by some Ollama versions); stripThinking catches inline blocks.
   const capabilities = await run.deps.models.capabilities(call.model, run.input.signal).catch(() => undefined);

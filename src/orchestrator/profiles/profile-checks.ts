@@ -34,6 +34,13 @@ export async function checkProfile(
         code: 'profile_model_missing',
       });
     }
+    // The plan and the verdict are structured output (a JSON schema in `format`).
+    if ((role === 'planner' || role === 'verifier') && context.models.lacks(model).includes('structured')) {
+      throw new RlmError(
+        `The profile "${profile.name}" uses "${model}" as its ${role}, but its backend has no structured output ("unsupported" lists "structured"), which the ${role === 'planner' ? 'plan' : 'verdict'} needs. Pick a ${role} on a backend with JSON-schema output${change}.`,
+        { status: 500, type: 'api_error', code: 'profile_backend_unsupported' },
+      );
+    }
     const capabilities = await context.models.capabilities(model, signal);
     if (capabilities !== undefined && !capabilities.includes('completion')) {
       throw new RlmError(`The profile "${profile.name}" uses "${model}" as its ${role}, but it cannot chat (its capabilities: ${capabilities.join(', ')}). Pick a chat model${change}.`, {
