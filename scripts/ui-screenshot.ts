@@ -47,10 +47,12 @@ function shows(attempts: readonly RunAttempt[]): boolean {
   return attempts.some((attempt) => attempt.stage === 'verify' && attempt.verdict === 'REJECTED') && attempts.some((attempt) => attempt.stage === 'revise') && attempts.some((attempt) => attempt.stage === 'decision' && attempt.name === 'escalate');
 }
 
+/** Streams the answer (a real run can outlast fetch's 300 s wait for headers) and returns the run id. */
 async function ask(url: string, question: string): Promise<string> {
-  const response = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'rlm', messages: [{ role: 'user', content: question }] }) });
-  await response.text();
+  const body = { model: 'rlm', stream: true, max_tokens: 160, messages: [{ role: 'user', content: question }] };
+  const response = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const runId = response.headers.get('x-rlm-run-id');
+  await response.text();
   if (runId === null) throw new Error(`no run id (HTTP ${response.status})`);
   return runId;
 }
