@@ -1,7 +1,7 @@
 /**
  * Many backends behind the one OllamaClient interface the rest of rlm uses: each request is routed
  * to the backends serving its model (model-routes.ts), balanced by least in flight within each
- * backend's `maxConcurrent` with one bounded queue beyond (backend-choice.ts, slot-queue.ts), kept
+ * backend's `maxConcurrent` with one bounded queue beyond (backend-choice.ts, src/utils/slot-queue.ts), kept
  * away from backends cooling off after a failure (member-health.ts), and retried once elsewhere
  * when its backend fails before any output (pool-calls.ts).
  *
@@ -20,11 +20,11 @@ import { modelKey } from './member-models.js';
 import { createModelRoutes } from './model-routes.js';
 import { createPoolBackend, type PoolBackend, type PoolMember } from './pool-backend.js';
 import { createPoolCalls, type FailoverEvent, type Session } from './pool-calls.js';
-import { createSlotQueue } from './slot-queue.js';
+import { createSlotQueue } from '../../utils/slot-queue.js';
 
 export type { PoolMember } from './pool-backend.js';
 export type { FailoverEvent } from './pool-calls.js';
-export { BackendQueueFullError } from './slot-queue.js';
+export { BackendQueueFullError } from './backend-queue-full-error.js';
 
 export interface BackendState {
   name: string;
@@ -93,11 +93,12 @@ export function createBackendPool(members: PoolMember[], options: BackendPoolOpt
     }),
   );
   const routes = createModelRoutes(backends, now);
-  const queue = createSlotQueue({ maxQueued: options.maxQueued ?? 256, retryAfterSeconds: options.retryAfterSeconds ?? 1 });
+  const queue = createSlotQueue<readonly PoolBackend[]>({ maxQueued: options.maxQueued ?? 256 });
   const calls = createPoolCalls({
     routes,
     choose: createChooser(now),
     queue,
+    retryAfterSeconds: options.retryAfterSeconds ?? 1,
     now,
     onFailover(event, session) {
       options.onFailover?.(event);
@@ -121,7 +122,7 @@ export function createBackendPool(members: PoolMember[], options: BackendPoolOpt
     ...view(undefined),
     members,
     session: (observer) => view({ sticky: new Map(), onFailover: observer?.onFailover?.bind(observer) }),
-    states: () => backends.map((backend) => stateOf(backend, now(), queue.queuedFor(backend))),
+    states: () => backends.map((backend) => stateOf(backend, now(), queue.queuedWhere((candidates) => candidates.includes(backend)))),
     backendsFor: (model) => routes.backendsFor(model),
     close: () => undefined,
   };

@@ -13,7 +13,8 @@ import type { Chooser, Lease } from './backend-choice.js';
 import type { HealthTicket } from './member-health.js';
 import type { ModelRoutes, Route } from './model-routes.js';
 import type { PoolBackend } from './pool-backend.js';
-import type { SlotQueue } from './slot-queue.js';
+import type { SlotQueue } from '../../utils/slot-queue.js';
+import { BackendQueueFullError } from './backend-queue-full-error.js';
 
 export interface FailoverEvent {
   /** The id as the request spelled it. */
@@ -30,7 +31,10 @@ export type Stickiness = Map<string, PoolBackend>;
 export interface CallDeps {
   routes: ModelRoutes;
   choose: Chooser;
-  queue: SlotQueue;
+  /** Waiters for a slot, each tagged with its candidates. */
+  queue: SlotQueue<readonly PoolBackend[]>;
+  /** The Retry-After of the 429 when the queue is full. */
+  retryAfterSeconds: number;
   now: () => number;
   onFailover(event: FailoverEvent, session: ((event: FailoverEvent) => void) | undefined): void;
 }
@@ -67,10 +71,18 @@ export function createPoolCalls(deps: CallDeps): PoolCalls {
   const lease = async (path: Route, excluded: PoolBackend | undefined, slotted: boolean, signal: AbortSignal | undefined, session: Session | undefined): Promise<Lease> => {
     const remembered = session?.sticky.get(path.model);
     const request = { candidates: path.candidates, excluded, preferred: remembered, slotted };
-    const taken = slotted ? await queue.acquire(() => choose(request), path.candidates, path.model, signal) : choose(request);
+    const taken = slotted ? await waitForSlot(() => choose(request), path, signal) : choose(request);
     if (taken === undefined) throw new Error('No backend left to choose'); // unreachable: unslotted choices always find one
     if (session !== undefined && (remembered === undefined || remembered.health.state(deps.now()) !== 'up')) session.sticky.set(path.model, taken.backend);
     return taken;
+  };
+
+  /** A slot now, a place in the queue (the run limiter's rules, src/utils/slot-queue.ts), or the 429. */
+  const waitForSlot = (take: () => Lease | undefined, path: Route, signal: AbortSignal | undefined): Promise<Lease> => {
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+    const place = queue.enter(take, path.candidates);
+    if (place === undefined) return Promise.reject(new BackendQueueFullError(path.model, queue.queued, deps.retryAfterSeconds));
+    return place.wait(signal);
   };
 
   const release = (taken: Lease): void => {

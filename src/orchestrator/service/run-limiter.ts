@@ -6,9 +6,10 @@
  * The place is taken by `reserve()`, synchronously, before any answer is sent: checking for room
  * and taking it are one step, so of a hundred requests arriving together exactly as many are
  * admitted as there are slots and queue places, and every other one gets its 429 while a real
- * status can still be sent.
+ * status can still be sent. The queue itself is src/utils/slot-queue.ts, shared with the backend pool.
  */
 import { RlmError } from '../../utils/errors.js';
+import { createSlotQueue } from '../../utils/slot-queue.js';
 
 export class RunQueueFullError extends RlmError {
   constructor(running: number, queued: number, retryAfterSeconds: number) {
@@ -42,57 +43,13 @@ export interface RunLimiter {
   readonly queued: number;
 }
 
-interface QueueEntry {
-  granted: boolean;
-  onGrant?: () => void;
-}
-
 export function createRunLimiter(options: { maxConcurrent: number; maxQueued: number; retryAfterSeconds?: number }): RunLimiter {
   let running = 0;
-  const waiting: QueueEntry[] = [];
-
-  // A slot passes straight from the releasing run to the first in the queue: `running` is unchanged.
+  const queue = createSlotQueue<undefined>({ maxQueued: options.maxQueued });
+  // A released slot goes straight to the first in the queue, if any: `running` ends unchanged.
   const releaseSlot = (): void => {
-    const next = waiting.shift();
-    if (next === undefined) {
-      running--;
-      return;
-    }
-    next.granted = true;
-    next.onGrant?.();
-  };
-
-  const reservationFor = (entry: QueueEntry): RunReservation => {
-    let returned = false;
-    let started = false;
-    const giveBack = (): void => {
-      if (returned) return;
-      returned = true;
-      if (entry.granted) releaseSlot();
-      else waiting.splice(waiting.indexOf(entry), 1);
-    };
-    return {
-      cancel: giveBack,
-      start(signal) {
-        if (returned || started) return Promise.reject(new Error('This run reservation was already used.'));
-        started = true;
-        return new Promise<() => void>((resolve, reject) => {
-          const onAbort = (): void => {
-            entry.onGrant = undefined;
-            giveBack();
-            reject(signal.reason);
-          };
-          if (signal.aborted) return onAbort();
-          const grant = (): void => {
-            signal.removeEventListener('abort', onAbort);
-            resolve(giveBack);
-          };
-          if (entry.granted) return grant();
-          entry.onGrant = grant;
-          signal.addEventListener('abort', onAbort, { once: true });
-        });
-      },
-    };
+    running--;
+    queue.wake();
   };
 
   return {
@@ -100,17 +57,34 @@ export function createRunLimiter(options: { maxConcurrent: number; maxQueued: nu
       return running;
     },
     get queued() {
-      return waiting.length;
+      return queue.queued;
     },
     reserve() {
-      if (running < options.maxConcurrent) {
+      let returned = false;
+      let started = false;
+      // What a granted place holds is the run's release function itself.
+      const giveBack = (): void => {
+        if (returned) return;
+        returned = true;
+        if (place.leave() !== undefined) releaseSlot();
+      };
+      const take = (): (() => void) | undefined => {
+        if (running >= options.maxConcurrent) return undefined;
         running++;
-        return reservationFor({ granted: true });
-      }
-      if (waiting.length >= options.maxQueued) throw new RunQueueFullError(running, waiting.length, options.retryAfterSeconds ?? 10);
-      const entry: QueueEntry = { granted: false };
-      waiting.push(entry);
-      return reservationFor(entry);
+        return giveBack;
+      };
+      const full = (): never => {
+        throw new RunQueueFullError(running, queue.queued, options.retryAfterSeconds ?? 10);
+      };
+      const place = queue.enter(take, undefined) ?? full();
+      return {
+        cancel: giveBack,
+        start(signal) {
+          if (returned || started) return Promise.reject(new Error('This run reservation was already used.'));
+          started = true;
+          return place.wait(signal, giveBack);
+        },
+      };
     },
   };
 }
