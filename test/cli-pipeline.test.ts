@@ -76,6 +76,24 @@ describe('rlm models', () => {
     expect(stdout).not.toContain('why these models');
     expect(stdout).toContain('ollama pull qwen3:32b');
   });
+
+  it('with backends shows each one\'s state, models and traffic, a dead one as down, and the merged list', async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}`;
+    await writeFile(
+      join(directory, 'rlm.config.json'),
+      JSON.stringify({ backends: { sim: { url: simulator.url }, gone: { url: dead }, compat: { type: 'openai', url: `${simulator.url}/v1`, models: ['qwen3:8b'] } }, profiles: { rlm: PROFILE } }),
+    );
+    const { code, stdout } = await run(['models']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/backends \(rlm\.config\.json\):\n {2}sim +ollama +http:\/\/127\.0\.0\.1:\d+ +up +\d+ models +0 in flight +[\d.]+ ms\n {2}gone +ollama +http:\/\/127\.0\.0\.1:\d+ +down +[^\n]*\n {2}compat +openai +http:\/\/127\.0\.0\.1:\d+ +up +1 models +0 in flight/);
+    expect(stdout).toMatch(/models on the backends[^\n]*\n[\s\S]*qwen3:8b/);
+    const json = JSON.parse((await run(['models', '--json'])).stdout) as { backends: { name: string; state: string; reachable: boolean }[] };
+    expect(json.backends.map((backend) => [backend.name, backend.state, backend.reachable])).toEqual([
+      ['sim', 'up', true],
+      ['gone', 'down', false],
+      ['compat', 'up', true],
+    ]);
+  });
 });
 
 describe('rlm ask', () => {

@@ -1,6 +1,7 @@
 /**
  * `rlm models`: the profiles in force (from rlm.config.json, or derived from what Ollama has, with
- * the reasons), the models Ollama has installed, and any model a profile names that is missing.
+ * the reasons), the models Ollama has installed (with several backends: each backend's state and
+ * the merged list), and any model a profile names that is missing.
  */
 import { formatTiersReport } from '../orchestrator/profiles/tiers-report.js';
 import { parseParameterSize } from '../orchestrator/profiles/tiering.js';
@@ -33,9 +34,10 @@ export async function modelsCommand(flags: Map<string, string>, io: CliIo): Prom
     }),
   );
 
+  const backends = await describeBackends(app);
   if (flags.has('--json')) {
     const { source, defaultProfile, profiles } = config;
-    io.stdout(`${JSON.stringify({ source, defaultProfile, profiles, calibrations, reasons, installed, problems }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ source, defaultProfile, profiles, calibrations, reasons, installed, backends, problems }, null, 2)}\n`);
     return 0;
   }
   const rows = installed.map((model) => [model.name, model.parameter_size ?? '?', model.capabilities.join(', ')]);
@@ -47,12 +49,62 @@ export async function modelsCommand(flags: Map<string, string>, io: CliIo): Prom
         : `  ${name}: fitted ${calibration.fittedAt} on ${calibration.answers} answers (${Math.round(calibration.accuracy * 100)} % right), models ${calibration.models.join(', ')}`,
     );
   }
-  lines.push('', `installed in Ollama (${app.ollama.baseUrl}):`);
+  if (app.backends.pool !== undefined) {
+    lines.push('', 'backends (rlm.config.json):');
+    const backendRows = backends.map((backend) => [
+      backend.name,
+      backend.type,
+      backend.url,
+      backend.state,
+      backend.reachable ? `${backend.models.length} models` : (backend.error ?? 'unreachable'),
+      `${backend.inFlight} in flight`,
+      backend.latencyMs === null ? '' : `${backend.latencyMs} ms`,
+    ]);
+    lines.push(...formatTable(backendRows).map((row) => `  ${row}`));
+    lines.push('', 'models on the backends (one entry per id; backend/model pins one):');
+  } else {
+    lines.push('', `installed in Ollama (${app.ollama.baseUrl}):`);
+  }
   if (rows.length === 0) lines.push('  nothing yet: pull a model, e.g. `ollama pull qwen2.5:0.5b`');
   lines.push(...formatTable(rows).map((row) => `  ${row}`));
   if (problems.length > 0) lines.push('', 'problems:', ...problems.map((problem) => `  - ${problem}`));
   io.stdout(`${lines.join('\n')}\n`);
   return 0;
+}
+
+interface BackendLine {
+  name: string;
+  type: string;
+  url: string;
+  /** up, cooling, probing (the pool's view), or down (its probe got no answer). */
+  state: string;
+  reachable: boolean;
+  models: string[];
+  error: string | null;
+  inFlight: number;
+  latencyMs: number | null;
+}
+
+/** Each backend's probe, with the pool's state of it when there are several. */
+async function describeBackends(app: AppDeps): Promise<BackendLine[]> {
+  const states = app.backends.pool?.states() ?? [];
+  return Promise.all(
+    app.backends.probes.map(async (probe, index): Promise<BackendLine> => {
+      const status = await probe.probe.current();
+      const state = states[index];
+      return {
+        name: probe.name,
+        type: probe.type,
+        url: probe.url,
+        state: !status.reachable ? 'down' : state?.tracked ? state.state : 'up',
+        reachable: status.reachable,
+        models: status.reachable ? status.models : (state?.models ?? []),
+        error: status.reachable ? null : status.message,
+        inFlight: state?.inFlight ?? 0,
+        latencyMs: status.reachable ? status.latencyMs : null,
+      };
+    }),
+  );
 }
 
 /** Smallest first, as the tiers are chosen; unknown sizes last. */
@@ -77,7 +129,7 @@ async function missingModels(app: AppDeps, profiles: readonly Profile[]): Promis
     try {
       await app.pipeline.checkProfileModels(profile);
     } catch (error) {
-      if (!(error instanceof RlmError) || error.code !== 'profile_model_missing') throw error;
+      if (!(error instanceof RlmError) || (error.code !== 'profile_model_missing' && error.code !== 'profile_backend_unsupported')) throw error;
       problems.push(error.message);
     }
   }

@@ -29,7 +29,9 @@ export async function serveCommand(flags: Map<string, string>, io: CliIo): Promi
   });
 
   await tightenDataDirectory(running.app);
-  logger.info('listening', { url: running.url, ollama: config.ollamaUrl, api_key: config.apiKey !== undefined });
+  const pool = running.app.backends.pool;
+  const backends = pool === undefined ? { ollama: config.ollamaUrl } : { backends: pool.members.map((member) => member.name) };
+  logger.info('listening', { url: running.url, ...backends, api_key: config.apiKey !== undefined });
   await probeBackend(running.app);
   return stopped;
 }
@@ -46,12 +48,23 @@ async function tightenDataDirectory(app: AppDeps): Promise<void> {
  * request; the server keeps running either way, since Ollama may simply start later.
  */
 async function probeBackend(app: AppDeps): Promise<void> {
-  try {
-    const { version } = await app.ollama.version(AbortSignal.timeout(3000));
-    const { models } = await app.ollama.tags(AbortSignal.timeout(3000));
-    app.logger.info('backend_ready', { version, models: models.length });
-    if (models.length === 0) app.logger.warn('backend_has_no_models', { advice: 'pull one, e.g. `ollama pull qwen2.5:0.5b`' });
-  } catch (error) {
-    app.logger.warn('backend_unreachable', { url: app.ollama.baseUrl, error, advice: 'start it with `ollama serve`, or set OLLAMA_HOST' });
+  if (app.backends.pool === undefined) {
+    try {
+      const { version } = await app.ollama.version(AbortSignal.timeout(3000));
+      const { models } = await app.ollama.tags(AbortSignal.timeout(3000));
+      app.logger.info('backend_ready', { version, models: models.length });
+      if (models.length === 0) app.logger.warn('backend_has_no_models', { advice: 'pull one, e.g. `ollama pull qwen2.5:0.5b`' });
+    } catch (error) {
+      app.logger.warn('backend_unreachable', { url: app.ollama.baseUrl, error, advice: 'start it with `ollama serve`, or set OLLAMA_HOST' });
+    }
+    return;
   }
+  // Several backends (rlm.config.json): one line each; the pool routes around those that are down.
+  await Promise.all(
+    app.backends.probes.map(async ({ name, type, url, probe }) => {
+      const status = await probe.current();
+      if (status.reachable) app.logger.info('backend_ready', { backend: name, type, url, version: status.version, models: status.models.length });
+      else app.logger.warn('backend_unreachable', { backend: name, type, url, error: status.message, advice: `start it, or fix backends.${name}.url in rlm.config.json` });
+    }),
+  );
 }
