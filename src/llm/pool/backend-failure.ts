@@ -16,6 +16,12 @@ export function isBackendFailure(error: unknown, started: boolean, signal?: Abor
   return error.status >= 500;
 }
 
+/**
+ * A 404 from a backend the pool sent the model to by its list: the list was stale (the model was
+ * removed since). Not the backend's failure, but the request may still be served elsewhere.
+ */
+export const isModelGone = (error: unknown): boolean => error instanceof UpstreamError && error.upstreamStatus === 404;
+
 /** The longest Retry-After honoured; a server asking for more is probed again after this. */
 const MAX_RETRY_AFTER_MS = 3_600_000;
 

@@ -18,6 +18,8 @@ export interface Route {
   readonly sent: string;
   /** In configuration order. */
   readonly candidates: readonly PoolBackend[];
+  /** By a `name/` prefix, not by the lists. */
+  readonly pinned: boolean;
 }
 
 export interface ModelRoutes {
@@ -44,7 +46,7 @@ export function createModelRoutes(backends: readonly PoolBackend[], now: () => n
     if (backend === undefined) return undefined;
     let route = pinned.get(model);
     if (route === undefined) {
-      route = { model, sent: model.slice(slash + 1), candidates: [backend] };
+      route = { model, sent: model.slice(slash + 1), candidates: [backend], pinned: true };
       if (pinned.size >= MAX_REMEMBERED) pinned.clear();
       pinned.set(model, route);
     }
@@ -63,7 +65,7 @@ export function createModelRoutes(backends: readonly PoolBackend[], now: () => n
     const memo = remembered.get(model);
     if (memo !== undefined && memo.lists.every((list, index) => list === lists[index])) return memo.route;
     const candidates = backends.filter((backend) => backend.models.has(model) === true);
-    const route = candidates.length > 0 ? { model, sent: model, candidates } : undefined;
+    const route = candidates.length > 0 ? { model, sent: model, candidates, pinned: false } : undefined;
     if (remembered.size >= MAX_REMEMBERED) remembered.clear();
     remembered.set(model, { lists, route });
     return route;

@@ -8,7 +8,7 @@
  */
 import { ClientAbortedError, RlmError } from '../../utils/errors.js';
 import type { OllamaClient } from '../ollama-client.js';
-import { isBackendFailure } from './backend-failure.js';
+import { isBackendFailure, isModelGone } from './backend-failure.js';
 import type { Chooser, Lease } from './backend-choice.js';
 import type { HealthTicket } from './member-health.js';
 import type { ModelRoutes, Route } from './model-routes.js';
@@ -91,14 +91,20 @@ export function createPoolCalls(deps: CallDeps): PoolCalls {
     queue.wake();
   };
 
-  /** Records the failure against the backend when it is the backend's; says whether it was. */
-  const account = (backend: PoolBackend, ticket: HealthTicket, error: unknown, started: boolean, signal: AbortSignal | undefined): boolean => {
+  /**
+   * Records the failure against the backend when it is the backend's, and says whether another
+   * backend may be tried: after such a failure, or after a 404 for a model its list still had (the
+   * list is asked again; that is no failure of the backend's).
+   */
+  const account = (backend: PoolBackend, ticket: HealthTicket, error: unknown, started: boolean, signal: AbortSignal | undefined, pinned: boolean): boolean => {
     if (isBackendFailure(error, started, signal)) {
       backend.health.fail(ticket, error as RlmError);
       return true;
     }
     backend.health.settle(ticket);
-    return false;
+    if (pinned || started || signal?.aborted === true || !isModelGone(error)) return false;
+    backend.models.refresh().catch(() => undefined);
+    return true;
   };
 
   /** The next backend for a request that failed on `failed`, or the failure itself when there is none. */
@@ -131,7 +137,7 @@ export function createPoolCalls(deps: CallDeps): PoolCalls {
           if (!started) backend.health.succeed(ticket, true);
           return;
         } catch (error) {
-          if (!account(backend, ticket, error, started, signal) || started || attempt > 1) throw error;
+          if (!account(backend, ticket, error, started, signal, path.pinned) || started || attempt > 1) throw error;
           failure = error;
         } finally {
           release(current);
@@ -152,7 +158,7 @@ export function createPoolCalls(deps: CallDeps): PoolCalls {
           else backend.health.settle(ticket);
           return answer;
         } catch (error) {
-          if (!account(backend, ticket, error, false, signal) || attempt > 1) throw error;
+          if (!account(backend, ticket, error, false, signal, path.pinned) || attempt > 1) throw error;
           failure = error;
         } finally {
           release(current);

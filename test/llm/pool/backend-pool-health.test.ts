@@ -206,6 +206,23 @@ describe('failover', () => {
     expect(stateOf(pool, 'b')?.state).toBe('cooling');
   });
 
+  it('a 404 for a model its list still had goes to another backend, asks that list again, and counts against nobody', async () => {
+    const { fakes, pool, events } = setup();
+    const [a] = fakes;
+    await pool.tags();
+    a.models = [];
+    a.failNext(http(404));
+    expect(await readAll(pool.chatStream(ask()))).toBe('b0b1b2');
+    expect(events.map((event) => `${event.from}->${event.to}`)).toEqual(['a->b']);
+    expect(pool.states().map((state) => [state.state, state.failures])).toEqual([['up', 0], ['up', 0]]);
+    await Promise.resolve();
+    expect(a.tagsCalls).toBe(2);
+    expect(pool.backendsFor('m:1b')).toEqual(['b']);
+    // Pinned, a 404 is the answer.
+    a.failNext(http(404));
+    await expect(pool.chat(ask('a/m:1b'))).rejects.toThrow('HTTP 404');
+  });
+
   it('non-stream calls and embeddings fail over too; a caller stopping a stream frees its slot', async () => {
     const { fakes, pool, events } = setup();
     const [a] = fakes;
