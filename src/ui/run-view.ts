@@ -5,7 +5,7 @@
  */
 import { apiJson } from './api-client.js';
 import { clear, el, foldedText } from './dom.js';
-import { layoutTimeline } from './timeline-layout.js';
+import { formatDuration, layoutTimeline } from './timeline-layout.js';
 import type { Attempt, RunDetail } from './wire.js';
 import { wordDiff } from './word-diff.js';
 import { statusOf } from './runs-view.js';
@@ -25,7 +25,7 @@ function timeline(detail: RunDetail): HTMLElement {
   const layout = layoutTimeline(detail.header.startedAt, detail.attempts);
   const axis = el('div', { class: 'axis', 'aria-hidden': 'true' });
   for (const tick of layout.ticks) {
-    const mark = el('span', { class: 'tick' }, `${tick.ms} ms`);
+    const mark = el('span', { class: 'tick' }, tick.label);
     mark.style.left = `${tick.left}%`;
     axis.append(mark);
   }
@@ -37,7 +37,7 @@ function timeline(detail: RunDetail): HTMLElement {
     fill.style.width = `${bar.width}%`;
     list.append(el('li', { 'data-stage': attempt.stage, 'data-outcome': bar.outcome }, el('span', { class: 'bar-label' }, bar.label), el('span', { class: 'track' }, fill)));
   });
-  return section('timeline', `Timeline (${Math.round(layout.totalMs)} ms)`, axis, list);
+  return section('timeline', `Timeline (${formatDuration(layout.totalMs)})`, axis, list);
 }
 
 function verdicts(detail: RunDetail, draft: Attempt): HTMLElement {

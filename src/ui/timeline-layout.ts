@@ -31,7 +31,8 @@ export interface TimelineLayout {
   totalMs: number;
   bars: TimelineBar[];
   /** Axis marks: a round number of milliseconds and its percent. */
-  ticks: { ms: number; left: number }[];
+  /** `label`: in ms on a timeline under 10 s, in seconds on a longer one, so one axis has one unit. */
+  ticks: { ms: number; left: number; label: string }[];
 }
 
 export const MIN_WIDTH = 0.5;
@@ -70,15 +71,25 @@ function labelOf(attempt: TimelineAttempt): string {
   const who = attempt.model ?? attempt.name ?? '';
   const tokens = attempt.model === null ? '' : `, ${attempt.tokens.prompt}+${attempt.tokens.completion} tokens`;
   const cache = attempt.cacheHit ? ', cache hit' : '';
-  return `${attempt.stage} ${who} (tier ${attempt.tier}), ${Math.round(attempt.durationMs)} ms${tokens}${cache}`;
+  return `${attempt.stage} ${who} (tier ${attempt.tier}), ${formatDuration(attempt.durationMs)}${tokens}${cache}`;
+}
+
+/** A duration as a person reads it: whole milliseconds under 10 s ("2899 ms"), seconds from there ("41.9 s", "60 s"). */
+export function formatDuration(ms: number): string {
+  if (ms < 10_000) return `${Math.round(ms)} ms`;
+  const tenths = Math.round(ms / 100) / 10;
+  return `${Number.isInteger(tenths) ? tenths.toFixed(0) : tenths.toFixed(1)} s`;
 }
 
 /** 1, 2 or 5 times a power of ten, so that the axis has at most 6 steps (7 marks, 0 included). */
-export function ticksFor(totalMs: number): { ms: number; left: number }[] {
+export function ticksFor(totalMs: number): { ms: number; left: number; label: string }[] {
   const raw = totalMs / 5;
   const power = 10 ** Math.floor(Math.log10(Math.max(raw, 1e-9)));
   const step = [1, 2, 5, 10].map((factor) => factor * power).find((candidate) => totalMs / candidate <= 6) ?? 10 * power;
-  const ticks: { ms: number; left: number }[] = [];
-  for (let ms = 0; ms <= totalMs + 1e-9; ms += step) ticks.push({ ms: Math.round(ms * 1000) / 1000, left: (ms / totalMs) * 100 });
+  const ticks: { ms: number; left: number; label: string }[] = [];
+  for (let ms = 0; ms <= totalMs + 1e-9; ms += step) {
+    const at = Math.round(ms * 1000) / 1000;
+    ticks.push({ ms: at, left: (ms / totalMs) * 100, label: totalMs < 10_000 ? `${at} ms` : `${Math.round(at) / 1000} s` });
+  }
   return ticks;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { layoutTimeline, MIN_WIDTH, ticksFor, type TimelineAttempt } from '../../src/ui/timeline-layout.js';
+import { formatDuration, layoutTimeline, MIN_WIDTH, ticksFor, type TimelineAttempt } from '../../src/ui/timeline-layout.js';
 
 const start = '2026-12-03T10:00:00.000Z';
 const at = (ms: number): string => new Date(Date.parse(start) + ms).toISOString();
@@ -54,5 +54,21 @@ describe('ticksFor', () => {
       expect(ticks.length).toBeLessThanOrEqual(7);
       expect(ticks.at(-1)!.left).toBeLessThanOrEqual(100 + 1e-9);
     }
+  });
+
+  it('labels one axis in one unit: ms under 10 s, seconds beyond', () => {
+    expect(ticksFor(1000).map((tick) => tick.label)).toEqual(['0 ms', '200 ms', '400 ms', '600 ms', '800 ms', '1000 ms']);
+    expect(ticksFor(58_961).map((tick) => tick.label)).toEqual(['0 s', '10 s', '20 s', '30 s', '40 s', '50 s']);
+    expect(ticksFor(12_000).map((tick) => tick.label)).toEqual(['0 s', '2 s', '4 s', '6 s', '8 s', '10 s', '12 s']);
+  });
+});
+
+describe('formatDuration', () => {
+  it('reads whole ms under 10 s and seconds with a tenth beyond', () => {
+    expect(formatDuration(0)).toBe('0 ms');
+    expect(formatDuration(2899.4)).toBe('2899 ms');
+    expect(formatDuration(9999)).toBe('9999 ms');
+    expect(formatDuration(41_936)).toBe('41.9 s');
+    expect(formatDuration(60_000)).toBe('60 s');
   });
 });
