@@ -183,7 +183,7 @@ function readText(message: IncomingMessage): Promise<string> {
     message.once('end', () => resolve(Buffer.concat(pieces).toString('utf8')));
     message.once('error', reject);
     message.once('close', () => {
-      if (!message.complete) reject(new UpstreamProtocolError('Ollama closed the connection before the answer was complete.'));
+      if (!message.complete) reject(new UpstreamProtocolError('The backend closed the connection before the answer was complete.'));
     });
   });
 }
