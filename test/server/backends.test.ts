@@ -6,6 +6,8 @@
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/server/app.js';
@@ -188,5 +190,44 @@ describe('several backends behind one rlm', () => {
     const verify = world.sims.c.requests.find((request) => request.path === '/v1/chat/completions');
     expect(verify?.body).toMatchObject({ model: BIG, response_format: { type: 'json_schema' } });
     expect(verify?.body).not.toHaveProperty('logprobs');
+  });
+
+  it('answers /api/ps with what every Ollama backend has loaded, and Ollama-only routes with a 501 when none is Ollama', async () => {
+    // Stand-ins that have something loaded (the simulator never does): one Ollama each, and one down.
+    const loaded = (name: string) => ({ name, model: name, size: 1, digest: 'd', details: {}, expires_at: '2026-12-04T00:00:00Z', size_vram: 1, context_length: 4096 });
+    const standIns = await Promise.all(
+      ['first:latest', 'second:latest'].map(
+        (name) =>
+          new Promise<Server>((resolve) => {
+            const server = createHttpServer((request, response) => {
+              response.writeHead(200, { 'content-type': 'application/json' });
+              response.end(JSON.stringify(request.url === '/api/ps' ? { models: [loaded(name)] } : { models: [] }));
+            });
+            server.listen(0, '127.0.0.1', () => resolve(server));
+          }),
+      ),
+    );
+    const urlOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const closedPortNumber = await closedPort();
+      const world = await startWorld((urls) => ({
+        backends: {
+          one: { url: urlOf(standIns[0]!) },
+          gone: { url: `http://127.0.0.1:${closedPortNumber}` },
+          two: { url: urlOf(standIns[1]!) },
+          v: { type: 'openai', url: urls.c, models: [BIG] },
+        },
+      }));
+      const ps = await fetch(`${world.url}/api/ps`);
+      expect(ps.status).toBe(200);
+      expect(((await ps.json()) as { models: { name: string }[] }).models.map((model) => model.name)).toEqual(['first:latest', 'second:latest']);
+
+      const openAiOnly = await startWorld((urls) => ({ backends: { v: { type: 'openai', url: urls.c, models: [BIG] } } }));
+      const refused = await fetch(`${openAiOnly.url}/api/ps`);
+      expect(refused.status).toBe(501);
+      expect(((await refused.json()) as { error: string }).error).toMatch(/none of rlm's backends is an Ollama server/);
+    } finally {
+      await Promise.all(standIns.map((server) => new Promise((resolve) => server.close(resolve))));
+    }
   });
 });

@@ -5,9 +5,14 @@
  * upstream request. These routes are rare and operator-driven, so they use the platform's fetch
  * rather than the inference client, whose NDJSON reader expects a `done` line that /api/pull's
  * progress stream never sends.
+ *
+ * With `backends` configured, these are Ollama's own routes, so they go to the Ollama backends
+ * only: /api/ps asks each and lists what all of them have loaded, and model management goes to the
+ * first one in the configuration (an OpenAI-compatible server has neither).
  */
+import { RlmError } from '../../utils/errors.js';
 import { classifyUpstreamFailure } from '../../llm/upstream-errors.js';
-import type { RequestContext } from '../../server/context.js';
+import type { AppDeps, RequestContext } from '../../server/context.js';
 import { NATIVE_JSON } from './native-errors.js';
 
 export interface ForwardRequest {
@@ -17,9 +22,25 @@ export interface ForwardRequest {
   body?: string;
 }
 
+/** The Ollama servers behind rlm: the one --ollama-host, or the `ollama` backends in configuration order. */
+export function ollamaBaseUrls(app: AppDeps): string[] {
+  if (app.backends.pool === undefined) return [app.ollama.baseUrl];
+  return app.backends.probes.filter((backend) => backend.type === 'ollama').map((backend) => backend.url);
+}
+
+/** What a native-only route answers when every backend is OpenAI-compatible. */
+export function noOllamaBackend(path: string): RlmError {
+  return new RlmError(`${path} is Ollama's own route, and none of rlm's backends is an Ollama server (every one in rlm.config.json is "type": "openai"). Run it against the model server itself.`, {
+    status: 501,
+    type: 'api_error',
+    code: 'no_ollama_backend',
+  });
+}
+
 export async function forwardToOllama(context: RequestContext, forward: ForwardRequest): Promise<void> {
   const { app, signal, response } = context;
-  const baseUrl = app.ollama.baseUrl;
+  const baseUrl = ollamaBaseUrls(app)[0];
+  if (baseUrl === undefined) throw noOllamaBackend(forward.path);
   const fail = (error: unknown): Error =>
     classifyUpstreamFailure(error, { baseUrl, timeoutMs: app.config.upstreamTimeoutMs, callerSignal: signal, idleExpired: false });
   let upstream: Response;

@@ -3,20 +3,21 @@
  * backend holds, for every user of this rlm, so it is forwarded to Ollama only when the operator
  * enables it (--allow-model-management, RLM_ALLOW_MODEL_MANAGEMENT); otherwise a 403 that says how,
  * and how to do it against Ollama directly. Forwarded, the answer is Ollama's own, progress stream
- * included.
+ * included. With several backends, it goes to the first Ollama one in rlm.config.json.
  */
 import type { Handler, RequestContext } from '../../server/context.js';
 import { PermissionError } from '../../utils/errors.js';
-import { forwardToOllama } from './native-forward.js';
+import { forwardToOllama, ollamaBaseUrls } from './native-forward.js';
 
 export type ManagementRoute = 'pull' | 'create' | 'delete' | 'copy' | 'push';
 
 export function managementHandler(route: ManagementRoute, method: 'POST' | 'DELETE'): Handler {
   return async (context: RequestContext) => {
     if (!context.app.config.allowModelManagement) {
+      const target = ollamaBaseUrls(context.app)[0];
       throw new PermissionError(
         `rlm does not forward /api/${route} to Ollama unless its operator allows it: start rlm with --allow-model-management ` +
-          `(or RLM_ALLOW_MODEL_MANAGEMENT=1), or run \`ollama ${route}\` against Ollama itself (${context.app.ollama.baseUrl}).`,
+          `(or RLM_ALLOW_MODEL_MANAGEMENT=1), or run \`ollama ${route}\` against Ollama itself${target === undefined ? '' : ` (${target})`}.`,
         'model_management_disabled',
       );
     }
