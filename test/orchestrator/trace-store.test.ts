@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, it, expect } from 'vitest';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summarizeRun } from '../../src/orchestrator/loop/run-summary.js';
@@ -89,6 +90,50 @@ async function rewriteLines(path: string, change: (lines: string[]) => string[])
 }
 
 const RUN_ID = 'run-20261124T120000Z-abcdefgh';
+
+describe('trace store: each run file made ahead', () => {
+  const dayDirectory = (): string => join(dataDir, 'runs', '2026-11-24');
+  const RUN_IDS = ['run-20261124T120000Z-aaaaaaa1', 'run-20261124T120000Z-aaaaaaa2', 'run-20261124T120000Z-aaaaaaa3'];
+
+  it('a run found by its name has its header; the next run takes the spare made meanwhile, which no reader counts as a run', async () => {
+    const store = storeAt();
+    const inodes: number[] = [];
+    for (const runId of RUN_IDS) {
+      const writer = await store.startRun(headerFields(runId));
+      // As soon as admission returns, the name is there, with the header in it.
+      const [first] = readFileSync(fileOf(runId), 'utf8').split('\n');
+      expect(JSON.parse(first as string)).toMatchObject({ type: 'run', runId });
+      inodes.push(statSync(fileOf(runId)).ino);
+      await writer.append(attemptFields('att-0'));
+      await writer.close();
+    }
+    const names = await readdir(dayDirectory());
+    const spares = names.filter((name) => name.startsWith('.spare-'));
+    expect(names.filter((name) => name.endsWith('.jsonl')).sort()).toEqual(RUN_IDS.map((runId) => `${runId}.jsonl`));
+    // One spare waits for the next run; the ones the runs took are no longer linked under their spare names.
+    expect(spares).toHaveLength(1);
+    const spare = statSync(join(dayDirectory(), spares[0] as string));
+    expect(spare.size).toBe(0);
+    expect(inodes.map((ino) => statSync(join(dayDirectory(), spares[0] as string)).ino !== ino)).toEqual([true, true, true]);
+    for (const runId of RUN_IDS) expect(statSync(fileOf(runId)).nlink).toBe(1);
+
+    const next = 'run-20261124T120001Z-aaaaaaa4';
+    await writeRun(store, next, 1);
+    expect(statSync(fileOf(next)).ino).toBe(spare.ino);
+    expect((await store.list({ limit: 10 })).runs).toHaveLength(4);
+    expect(await store.verifyAll()).toMatchObject({ runs: 4, problems: [] });
+  });
+
+  it('a run id already taken fails with EEXIST through the spare too, and the next run still gets a file', async () => {
+    const store = storeAt();
+    await writeRun(store, RUN_IDS[0] as string, 1);
+    await expect(store.startRun(headerFields(RUN_IDS[0] as string))).rejects.toMatchObject({ code: 'EEXIST' });
+    expect((await store.get(RUN_IDS[0] as string))?.attempts).toHaveLength(1);
+    await writeRun(store, RUN_IDS[1] as string, 2);
+    expect((await store.get(RUN_IDS[1] as string))?.attempts).toHaveLength(2);
+    expect(await store.verifyAll()).toMatchObject({ runs: 2, problems: [] });
+  });
+});
 
 describe('trace store: runs a crash cut off read as interrupted', () => {
   const BOOT = Date.parse('2026-11-24T00:00:00Z');

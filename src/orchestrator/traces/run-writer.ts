@@ -17,8 +17,16 @@
  *   them, and the directory's fsync finished. Only then is the run durable, and only then may the
  *   ledger say how it ended.
  * - The ledger line of a finished run follows (`closeDurable` returns before it, `close` after it).
+ *
+ * Admission makes no file of its own when it can help it: creating a file (allocating its inode) was
+ * the costliest step of admission on ext4, 0.4-0.6 ms measured in place, so each run's file is made
+ * ahead, while the previous run's first model call is out, as a spare `.spare-<pid>-<hex>` in the
+ * same day directory. Admission writes the header into the spare and links it to the run's name
+ * (link(2) fails if the name exists, as the 'ax' open does), so the run's name appears with its
+ * header already in it; the spare's own name goes on the next turn. Readers see only `.jsonl` names.
  */
-import { closeSync, fdatasync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fdatasync, linkSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { runIdDate } from '../service/run-id.js';
 import type { AttemptRecord, RunHeader } from '../../types/attempt.js';
@@ -68,36 +76,72 @@ export async function startRunFile(runsDir: string, fields: HeaderFields, deps: 
   const { record: header, line } = sealHeaderLine(fields, deps.key);
   const directory = join(runsDir, day);
   const path = join(directory, `${header.runId}${TRACE_SUFFIX}`);
-  const { fd, created } = createFile(path, directory);
+  const spare = takeSpare(directory);
+  const { fd, created, spareName } = spare === undefined ? createAndWrite(path, directory, line) : linkSpare(spare, path, directory, line);
   beginWriting(path);
-  try {
-    writeLine(fd, line);
-  } catch (error) {
-    // A run without its header is unreadable; remove it. The write error is the one worth reporting.
-    endWriting(path);
-    closeQuietly(fd);
-    try {
-      unlinkSync(path);
-    } catch {
-      // already gone, or not ours to remove
-    }
-    throw error;
-  }
   // The entries that make the file findable after a power cut: its own, and those of the day
   // directory (and the runs directory) when this run created them.
   const entries = [directory, ...createdParents(created, directory)];
   // Started on the next turn (after the admission that is waiting for this header has been answered,
   // while the first model call is out), awaited at close: an fsync that starts after the entry was made covers it.
-  const entriesDurable = new Promise<void>((resolve) => setImmediate(resolve)).then(() => Promise.all(entries.map((entry) => syncDirectorySoon(entry)))).then(() => undefined);
+  // The spare's own name goes first, and the next run's spare is made, both off the admission's path.
+  const entriesDurable = new Promise<void>((resolve) => setImmediate(resolve))
+    .then(() => {
+      if (spareName !== undefined) unlinkQuietly(spareName);
+      makeSpare(directory);
+      return Promise.all(entries.map((entry) => syncDirectorySoon(entry)));
+    })
+    .then(() => undefined);
   entriesDurable.catch(() => undefined); // reported by close, which awaits it
   return createRunWriter(fd, path, header, entriesDurable, deps);
+}
+
+interface MadeFile {
+  fd: number;
+  /** The first directory level mkdir made for it, if any. */
+  created: string | undefined;
+  /** The spare's name, still linked to the run's file until the next turn. */
+  spareName?: string;
+}
+
+/** The run's file made at admission, its header written (a file that cannot take its header is removed). */
+function createAndWrite(path: string, directory: string, line: string): MadeFile {
+  const made = createFile(path, directory);
+  try {
+    writeLine(made.fd, line);
+  } catch (error) {
+    // A run without its header is unreadable; remove it. The write error is the one worth reporting.
+    closeQuietly(made.fd);
+    unlinkQuietly(path);
+    throw error;
+  }
+  return made;
+}
+
+/**
+ * The header goes into the spare, then the spare is linked to the run's name, so the name never
+ * names a file without its header. A name that exists fails the link as it fails the 'ax' open.
+ */
+function linkSpare(spare: SpareFile, path: string, directory: string, line: string): MadeFile {
+  try {
+    writeLine(spare.fd, line);
+    linkSync(spare.path, path);
+  } catch (error) {
+    // The spare now holds a header of its own, or cannot be linked: it is never used again.
+    closeQuietly(spare.fd);
+    unlinkQuietly(spare.path);
+    if (errorCode(error) === 'EEXIST') throw error;
+    // Anything else about the spare (its directory changed under it, say) is the spare's problem: make the file as usual.
+    return createAndWrite(path, directory, line);
+  }
+  return { fd: spare.fd, created: undefined, spareName: spare.path };
 }
 
 /**
  * 'ax': append-only, and fail if the file exists, so two runs can never write into one chain. The
  * day directory is made on the first run of the day (mkdir returns the first level it created).
  */
-function createFile(path: string, directory: string): { fd: number; created: string | undefined } {
+function createFile(path: string, directory: string): MadeFile {
   try {
     return { fd: openSync(path, 'ax', PRIVATE_FILE_MODE), created: undefined };
   } catch (error) {
@@ -105,6 +149,60 @@ function createFile(path: string, directory: string): { fd: number; created: str
   }
   const created = mkdirSync(directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
   return { fd: openSync(path, 'ax', PRIVATE_FILE_MODE), created };
+}
+
+/** An empty file made ahead in a day directory, for the next run started there. */
+interface SpareFile {
+  directory: string;
+  path: string;
+  fd: number;
+}
+
+const SPARE_PREFIX = '.spare-';
+
+/** A spare file's name (rlm's own scratch, not a run): what is counted as a day's files leaves it out. */
+export function isSpareName(name: string): boolean {
+  return name.startsWith(SPARE_PREFIX);
+}
+
+/** This process's one spare (runs mostly start in one day directory); a spare is used once. */
+let spareFile: SpareFile | undefined;
+let removeSpareAtExit = false;
+
+function takeSpare(directory: string): SpareFile | undefined {
+  const spare = spareFile;
+  if (spare?.directory !== directory) return undefined;
+  spareFile = undefined;
+  return spare;
+}
+
+/**
+ * A spare for the next run in `directory`, replacing one made for another directory. Not being able
+ * to make one only means the next admission creates its file itself. The spare's name is removed
+ * when the process exits; one left by a crash is an empty file no reader looks at (only `.jsonl`
+ * names are runs), deleted with its day directory.
+ */
+function makeSpare(directory: string): void {
+  if (spareFile?.directory === directory) return;
+  dropSpare();
+  const path = join(directory, `${SPARE_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
+  try {
+    spareFile = { directory, path, fd: openSync(path, 'ax', PRIVATE_FILE_MODE) };
+  } catch {
+    return;
+  }
+  if (!removeSpareAtExit) {
+    removeSpareAtExit = true;
+    process.once('exit', dropSpare);
+  }
+}
+
+function dropSpare(): void {
+  const spare = spareFile;
+  spareFile = undefined;
+  if (spare === undefined) return;
+  closeQuietly(spare.fd);
+  unlinkQuietly(spare.path);
 }
 
 /** The directories whose entries changed when `created` (and everything below it, down to `directory`) was made. */
@@ -196,6 +294,14 @@ function writeLine(fd: number, line: string): void {
     const written = writeSync(fd, bytes, offset, bytes.length - offset);
     if (written === 0) throw new Error('Writing a trace record made no progress (is the disk full?).');
     offset += written;
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone, or not ours to remove
   }
 }
 

@@ -14,7 +14,7 @@ import { createRunLedger, type LedgerRunLine } from './run-ledger.js';
 import { listRuns } from './run-listing.js';
 import { isInterrupted, processLiveness, type Liveness } from './run-liveness.js';
 import { nextStartSeq } from './run-order.js';
-import { startRunFile, type AttemptFields, type RunWriter } from './run-writer.js';
+import { isSpareName, startRunFile, type AttemptFields, type RunWriter } from './run-writer.js';
 import { dayDirectories, directoryNames, readTextIfExists, runFilePath, TRACE_SUFFIX } from './trace-directory.js';
 import { readTraceFile } from './trace-file.js';
 import { ensureTraceKey } from './trace-key.js';
@@ -174,7 +174,7 @@ async function prune(runsDir: string, retentionDays: number, now: number, record
     const runFiles = files.filter((name) => name.endsWith(TRACE_SUFFIX)).length;
     if (runFiles > 0) await record(day, runFiles);
     await rm(directory, { recursive: true, force: true });
-    deleted += files.length;
+    deleted += files.filter((name) => !isSpareName(name)).length;
   }
   return deleted;
 }
