@@ -61,6 +61,27 @@ describe('trace durability', () => {
     await writer.close();
   });
 
+  it('records appended together go in one write(2), chained in order; one that cannot be sealed is refused alone', async () => {
+    const traces = store();
+    const [runId] = ids(1) as [string];
+    const writer = await traces.startRun(headerFields(runId));
+    const path = runFile(dataDir, runId);
+    const before = syncs.order.filter((entry) => entry === `write:${inode(path)}`).length;
+    const written = writer.appendAll([
+      attemptFields('att-0', 'generate'),
+      { ...attemptFields('att-1', 'verify'), verdictProbability: Number.NaN },
+      { ...attemptFields('att-2', 'verify'), verdict: 'APPROVED' },
+    ]);
+    const outcomes = await Promise.allSettled(written);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(syncs.order.filter((entry) => entry === `write:${inode(path)}`).length - before).toBe(1);
+    const { records } = readTraceFile(readFileSync(path, 'utf8'));
+    expect(records.map((record) => (record.type === 'attempt' ? record.attemptId : 'header'))).toEqual(['header', 'att-0', 'att-2']);
+    expect(verifyChain(records)).toEqual([]);
+    expect(writer.attempts.map((attempt) => attempt.seq)).toEqual([0, 1]);
+    await writer.close();
+  });
+
   it('closeDurable resolves after one fdatasync of the whole file and an fsync of its directory; the ledger line is written after both', async () => {
     const traces = store();
     await warmUp(traces);

@@ -57,14 +57,17 @@ export async function writeRecorded(run: RunContext): Promise<void> {
 }
 
 /**
- * Hands the queue to the writer, every append called before anything is awaited: the writer seals
- * and writes in call order, so a later hand-over can never overtake this one.
+ * Hands the queue to the writer in one call, made before anything is awaited: the writer seals the
+ * records in order and writes their lines in one write(2), so a later hand-over can never overtake
+ * this one.
  */
 function handOver(run: RunContext): Promise<void> {
   const { unwritten } = run;
   unwritten.scheduled = false;
-  const writes = unwritten.queue.splice(0).map((attempt) =>
-    run.writer.append(attempt).then(
+  const queue = unwritten.queue.splice(0);
+  if (queue.length === 0) return Promise.resolve();
+  const writes = run.writer.appendAll(queue).map((written) =>
+    written.then(
       (sealed) => {
         const text = progressText(sealed);
         if (text !== undefined) run.input.onProgress?.({ stage: sealed.stage, text, attempt: sealed });

@@ -52,6 +52,12 @@ export interface RunWriter {
    */
   append(attempt: AttemptFields): Promise<AttemptRecord>;
   /**
+   * Appends several records as `append` does each, their lines in one write(2): one promise per
+   * record, in order, resolving once that write is done. A record that cannot be sealed is refused
+   * alone, the others chained past it.
+   */
+  appendAll(attempts: readonly AttemptFields[]): Promise<AttemptRecord>[];
+  /**
    * Makes the file durable and closes it; a run that finished then gets its ledger line. A ledger line that cannot be written does not fail the run (its records are
    * durable): it goes to `onLedgerError`, and verify-traces reports the run as not in the ledger.
    */
@@ -220,20 +226,37 @@ function createRunWriter(fd: number, path: string, header: RunHeader, entriesDur
   let failure: { cause: unknown } | undefined;
   let closing: Promise<{ ledgerLine: Promise<void> }> | undefined;
 
-  function appendNow(fields: AttemptFields): AttemptRecord {
+  function appendNow(list: readonly AttemptFields[]): Promise<AttemptRecord>[] {
     // After a failed write the file may end in part of a line: chaining more onto it would bury it mid-file.
     if (failure !== undefined) {
-      throw new Error(`Run ${header.runId}: an earlier append failed, so its trace cannot be continued.`, failure);
+      const error = new Error(`Run ${header.runId}: an earlier append failed, so its trace cannot be continued.`, failure);
+      return list.map(() => Promise.reject(error));
     }
-    const { record, line } = sealAttemptLine(attempts.at(-1) ?? header, fields, attempts.length, deps.key);
-    try {
-      writeLine(fd, line);
-    } catch (error) {
-      failure = { cause: error };
-      throw error;
+    const outcomes: ({ record: AttemptRecord } | { error: unknown })[] = [];
+    const sealedRecords: AttemptRecord[] = [];
+    let previous: AttemptRecord | RunHeader = attempts.at(-1) ?? header;
+    let text = '';
+    for (const fields of list) {
+      try {
+        const { record, line } = sealAttemptLine(previous, fields, attempts.length + sealedRecords.length, deps.key);
+        sealedRecords.push(record);
+        previous = record;
+        text += `${line}\n`;
+        outcomes.push({ record });
+      } catch (error) {
+        outcomes.push({ error });
+      }
     }
-    attempts.push(record);
-    return record;
+    if (sealedRecords.length > 0) {
+      try {
+        writeText(fd, text);
+      } catch (error) {
+        failure = { cause: error };
+        return list.map(() => Promise.reject(error));
+      }
+      attempts.push(...sealedRecords);
+    }
+    return outcomes.map((outcome) => ('record' in outcome ? Promise.resolve(outcome.record) : Promise.reject(outcome.error)));
   }
 
   async function closeNow(): Promise<{ ledgerLine: Promise<void> }> {
@@ -267,20 +290,19 @@ function createRunWriter(fd: number, path: string, header: RunHeader, entriesDur
     return { ledgerLine };
   }
 
+  // Each caller gets its own rejection; the chain goes on from the last record written.
+  const appendAll = (list: readonly AttemptFields[]): Promise<AttemptRecord>[] => {
+    if (closing !== undefined) return list.map(() => Promise.reject(new Error(`Run ${header.runId} is closed; nothing more can be appended.`)));
+    return appendNow(list);
+  };
+
   const startClosing = (): Promise<{ ledgerLine: Promise<void> }> => (closing ??= closeNow());
 
   return {
     header,
     attempts,
-    append(fields) {
-      if (closing !== undefined) return Promise.reject(new Error(`Run ${header.runId} is closed; nothing more can be appended.`));
-      // Each caller gets its own rejection; the chain goes on from the last record written.
-      try {
-        return Promise.resolve(appendNow(fields));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    },
+    append: (fields) => appendAll([fields])[0] as Promise<AttemptRecord>,
+    appendAll,
     close: () => startClosing().then(({ ledgerLine }) => ledgerLine),
     closeDurable: () => startClosing().then(() => undefined),
   };
@@ -288,7 +310,12 @@ function createRunWriter(fd: number, path: string, header: RunHeader, entriesDur
 
 /** Every byte of the line and its newline, in one write(2) unless the kernel takes less. */
 function writeLine(fd: number, line: string): void {
-  const bytes = Buffer.from(`${line}\n`, 'utf8');
+  writeText(fd, `${line}\n`);
+}
+
+/** Every byte of whole lines, in one write(2) unless the kernel takes less. */
+function writeText(fd: number, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
   let offset = 0;
   while (offset < bytes.length) {
     const written = writeSync(fd, bytes, offset, bytes.length - offset);
