@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, it, expect } from 'vitest';
+import { afterEach, beforeEach, describe, it, expect, vi } from 'vitest';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,6 +122,20 @@ describe('trace store: each run file made ahead', () => {
     expect(statSync(fileOf(next)).ino).toBe(spare.ino);
     expect((await store.list({ limit: 10 })).runs).toHaveLength(4);
     expect(await store.verifyAll()).toMatchObject({ runs: 4, problems: [] });
+  });
+
+  it('spares left by processes that are gone are removed when a spare is next made in their directory; a live one is kept', async () => {
+    await mkdir(dayDirectory(), { recursive: true });
+    const gone = '.spare-4000001-aaaaaaaaaaaa';
+    const live = '.spare-4000002-bbbbbbbbbbbb';
+    for (const name of [gone, live]) await writeFile(join(dayDirectory(), name), '');
+    const store = createTraceStore({ dataDir, retentionDays: 0, now: () => NOW, liveness: { pid: 7, bootTime: 0, isAlive: (pid) => pid === 4_000_002 } });
+    await writeRun(store, RUN_IDS[0] as string, 1);
+    await vi.waitFor(async () => expect(await readdir(dayDirectory())).not.toContain(gone));
+    const names = await readdir(dayDirectory());
+    expect(names).toContain(live);
+    expect(names.filter((name) => name.startsWith('.spare-') && name !== live)).toHaveLength(1); // this process's own
+    expect(await store.verifyAll()).toMatchObject({ runs: 1, problems: [] });
   });
 
   it('a run id already taken fails with EEXIST through the spare too, and the next run still gets a file', async () => {

@@ -27,6 +27,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fdatasync, linkSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { runIdDate } from '../service/run-id.js';
 import type { AttemptRecord, RunHeader } from '../../types/attempt.js';
@@ -71,6 +72,8 @@ export interface RunWriter {
 
 export interface RunWriterDeps {
   key: Uint8Array;
+  /** Whether a process runs (spares named after a process that is gone are removed); without it none are. */
+  isAlive?: (pid: number) => boolean;
   ledger: RunLedger;
   onLedgerError: (error: unknown, runId: string) => void;
 }
@@ -94,7 +97,7 @@ export async function startRunFile(runsDir: string, fields: HeaderFields, deps: 
   const entriesDurable = new Promise<void>((resolve) => setImmediate(resolve))
     .then(() => {
       if (spareName !== undefined) unlinkQuietly(spareName);
-      makeSpare(directory);
+      makeSpare(directory, deps.isAlive);
       return Promise.all(entries.map((entry) => syncDirectorySoon(entry)));
     })
     .then(() => undefined);
@@ -185,12 +188,13 @@ function takeSpare(directory: string): SpareFile | undefined {
 /**
  * A spare for the next run in `directory`, replacing one made for another directory. Not being able
  * to make one only means the next admission creates its file itself. The spare's name is removed
- * when the process exits; one left by a crash is an empty file no reader looks at (only `.jsonl`
- * names are runs), deleted with its day directory.
+ * when the process exits; one left by a process killed or crashed is an empty file no reader looks
+ * at (only `.jsonl` names are runs), removed by the next process to make a spare in that directory.
  */
-function makeSpare(directory: string): void {
+function makeSpare(directory: string, isAlive: ((pid: number) => boolean) | undefined): void {
   if (spareFile?.directory === directory) return;
   dropSpare();
+  if (isAlive !== undefined) removeAbandonedSpares(directory, isAlive);
   const path = join(directory, `${SPARE_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
     spareFile = { directory, path, fd: openSync(path, 'ax', PRIVATE_FILE_MODE) };
@@ -201,6 +205,24 @@ function makeSpare(directory: string): void {
     removeSpareAtExit = true;
     process.once('exit', dropSpare);
   }
+}
+
+/** Day directories this process has looked through for spares of processes gone (once each). */
+const tidied = new Set<string>();
+
+/** In the background: a name this removes is never linked to a run, since only its (gone) maker would link it. */
+function removeAbandonedSpares(directory: string, isAlive: (pid: number) => boolean): void {
+  if (tidied.has(directory)) return;
+  tidied.add(directory);
+  readdir(directory).then(
+    (names) => {
+      for (const name of names) {
+        const pid = isSpareName(name) ? Number(name.slice(SPARE_PREFIX.length).split('-')[0]) : Number.NaN;
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid)) unlink(join(directory, name)).catch(() => undefined);
+      }
+    },
+    () => undefined,
+  );
 }
 
 function dropSpare(): void {

@@ -119,7 +119,7 @@ export function createTraceStore(options: TraceStoreOptions): TraceStore {
       }
       const sealKey = await keyOf();
       const ledgerHead = await ledger.head();
-      const writer = await startRunFile(runsDir, { ...header, pid: liveness.pid, startSeq, ledgerHead }, { key: sealKey, ledger, onLedgerError });
+      const writer = await startRunFile(runsDir, { ...header, pid: liveness.pid, startSeq, ledgerHead }, { key: sealKey, ledger, onLedgerError, isAlive: (pid) => liveness.isAlive(pid) });
       const close = (): Promise<void> => {
         const closing = writer.close();
         closings.add(closing);
