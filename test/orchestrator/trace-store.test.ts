@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, it, expect, vi } from 'vitest';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { readFileSync, statSync } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { summarizeRun } from '../../src/orchestrator/loop/run-summary.js';
@@ -136,6 +137,28 @@ describe('trace store: each run file made ahead', () => {
     expect(names).toContain(live);
     expect(names.filter((name) => name.startsWith('.spare-') && name !== live)).toHaveLength(1); // this process's own
     expect(await store.verifyAll()).toMatchObject({ runs: 1, problems: [] });
+  });
+
+  it('where hard links cannot be made, each run makes its own file and no spare is kept', async () => {
+    const fs = createRequire(import.meta.url)('node:fs') as { linkSync: (...args: unknown[]) => void };
+    const store = storeAt();
+    await writeRun(store, RUN_IDS[0] as string, 1);
+    const original = fs.linkSync;
+    fs.linkSync = () => {
+      throw Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM' });
+    };
+    syncBuiltinESMExports();
+    try {
+      await writeRun(store, RUN_IDS[1] as string, 1);
+      await writeRun(store, RUN_IDS[2] as string, 2);
+    } finally {
+      fs.linkSync = original;
+      syncBuiltinESMExports();
+    }
+    const names = await readdir(dayDirectory());
+    expect(names.sort()).toEqual(RUN_IDS.map((runId) => `${runId}.jsonl`));
+    expect((await store.get(RUN_IDS[2] as string))?.attempts).toHaveLength(2);
+    expect(await store.verifyAll()).toMatchObject({ runs: 3, problems: [] });
   });
 
   it('a run id already taken fails with EEXIST through the spare too, and the next run still gets a file', async () => {

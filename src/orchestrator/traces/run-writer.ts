@@ -139,8 +139,11 @@ function linkSpare(spare: SpareFile, path: string, directory: string, line: stri
     // The spare now holds a header of its own, or cannot be linked: it is never used again.
     closeQuietly(spare.fd);
     unlinkQuietly(spare.path);
-    if (errorCode(error) === 'EEXIST') throw error;
-    // Anything else about the spare (its directory changed under it, say) is the spare's problem: make the file as usual.
+    const code = errorCode(error);
+    if (code === 'EEXIST') throw error;
+    // A file system without hard links gets no more spares; anything else about this spare (its
+    // directory removed under it, say) is this spare's problem. Either way the file is made as usual.
+    if (NO_HARD_LINKS.has(code ?? '')) noSpares.add(directory);
     return createAndWrite(path, directory, line);
   }
   return { fd: spare.fd, created: undefined, spareName: spare.path };
@@ -177,6 +180,10 @@ export function isSpareName(name: string): boolean {
 /** This process's one spare (runs mostly start in one day directory); a spare is used once. */
 let spareFile: SpareFile | undefined;
 let removeSpareAtExit = false;
+/** What link(2) answers where a file system has no hard links (FAT, some network file systems). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'EXDEV', 'ENOSYS']);
+/** Directories where a spare could not be linked (no hard links there): their runs make their own files. */
+const noSpares = new Set<string>();
 
 function takeSpare(directory: string): SpareFile | undefined {
   const spare = spareFile;
@@ -192,7 +199,7 @@ function takeSpare(directory: string): SpareFile | undefined {
  * at (only `.jsonl` names are runs), removed by the next process to make a spare in that directory.
  */
 function makeSpare(directory: string, isAlive: ((pid: number) => boolean) | undefined): void {
-  if (spareFile?.directory === directory) return;
+  if (spareFile?.directory === directory || noSpares.has(directory)) return;
   dropSpare();
   if (isAlive !== undefined) removeAbandonedSpares(directory, isAlive);
   const path = join(directory, `${SPARE_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
