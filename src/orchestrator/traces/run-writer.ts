@@ -96,8 +96,12 @@ export async function startRunFile(runsDir: string, fields: HeaderFields, deps: 
   // The spare's own name goes first, and the next run's spare is made, both off the admission's path.
   const entriesDurable = new Promise<void>((resolve) => setImmediate(resolve))
     .then(() => {
-      if (spareName !== undefined) unlinkQuietly(spareName);
-      makeSpare(directory, deps.isAlive);
+      try {
+        if (spareName !== undefined) unlinkQuietly(spareName);
+        makeSpare(directory, deps.isAlive);
+      } catch {
+        // a spare is only a head start for the next run: its trouble is never this run's
+      }
       return Promise.all(entries.map((entry) => syncDirectorySoon(entry)));
     })
     .then(() => undefined);
