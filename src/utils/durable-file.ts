@@ -1,4 +1,5 @@
-/** Small pieces for files that must survive a crash: complete writes, synced directories, error codes. */
+/** Small pieces for files that must survive a crash: complete writes, synced directories, error codes, quiet clean-up. */
+import { closeSync, unlinkSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 /** Writes every byte: one write usually takes everything; a short write continues where it stopped. */
@@ -29,4 +30,22 @@ export async function syncDirectory(directory: string): Promise<void> {
 export function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/** Removes a file that may already be gone (or was never made); clean-up never throws. */
+export function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone, or not ours to remove
+  }
+}
+
+/** Closes a descriptor; closing can only fail on one already gone, and the data's fate was decided before. */
+export function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // nothing left to do
+  }
 }

@@ -12,8 +12,8 @@
  * round trip through libuv's thread pool. Only waiting for another process's lock is asynchronous.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { errorCode } from '../../utils/durable-file.js';
+import { linkSync, readFileSync, writeFileSync } from 'node:fs';
+import { errorCode, unlinkQuietly } from '../../utils/durable-file.js';
 import { PRIVATE_FILE_MODE } from '../../utils/private-files.js';
 import type { Liveness } from './run-liveness.js';
 
@@ -26,14 +26,6 @@ export async function withLedgerLock<T>(lockPath: string, liveness: Liveness, wo
     return await work();
   } finally {
     unlinkQuietly(lockPath);
-  }
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone (taken over from us as stale, or never made)
   }
 }
 

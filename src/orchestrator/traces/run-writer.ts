@@ -18,24 +18,19 @@
  *   ledger say how it ended.
  * - The ledger line of a finished run follows (`closeDurable` returns before it, `close` after it).
  *
- * Admission makes no file of its own when it can help it: creating a file (allocating its inode) was
- * the costliest step of admission on ext4, 0.4-0.6 ms measured in place, so each run's file is made
- * ahead, while the previous run's first model call is out, as a spare `.spare-<pid>-<hex>` in the
- * same day directory. Admission writes the header into the spare and links it to the run's name
- * (link(2) fails if the name exists, as the 'ax' open does), so the run's name appears with its
- * header already in it; the spare's own name goes on the next turn. Readers see only `.jsonl` names.
+ * Admission makes no file of its own when it can help it: the header goes into a spare file made
+ * ahead and linked to the run's name (spare-files.ts), or, without one, into a file made then.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fdatasync, linkSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { readdir, unlink } from 'node:fs/promises';
+import { fdatasync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { runIdDate } from '../service/run-id.js';
 import type { AttemptRecord, RunHeader } from '../../types/attempt.js';
-import { errorCode } from '../../utils/durable-file.js';
+import { closeQuietly, errorCode, unlinkQuietly } from '../../utils/durable-file.js';
 import { PRIVATE_DIRECTORY_MODE, PRIVATE_FILE_MODE } from '../../utils/private-files.js';
 import { syncDirectorySoon } from './directory-sync.js';
 import type { RunLedger } from './run-ledger.js';
 import { beginWriting, endWriting } from './run-liveness.js';
+import { linkSpare, makeSpare, takeSpare } from './spare-files.js';
 import type { StoreHeaderFields } from './stored-header.js';
 import { sealAttemptLine, sealHeaderLine } from './trace-chain.js';
 import { TRACE_SUFFIX } from './trace-directory.js';
@@ -86,7 +81,8 @@ export async function startRunFile(runsDir: string, fields: HeaderFields, deps: 
   const directory = join(runsDir, day);
   const path = join(directory, `${header.runId}${TRACE_SUFFIX}`);
   const spare = takeSpare(directory);
-  const { fd, created, spareName } = spare === undefined ? createAndWrite(path, directory, line) : linkSpare(spare, path, directory, line);
+  const linked = spare === undefined ? undefined : linkSpare(spare, path, (fd) => writeLine(fd, line));
+  const { fd, created, spareName }: MadeFile = linked ?? createAndWrite(path, directory, line);
   beginWriting(path);
   // The entries that make the file findable after a power cut: its own, and those of the day
   // directory (and the runs directory) when this run created them.
@@ -132,28 +128,6 @@ function createAndWrite(path: string, directory: string, line: string): MadeFile
 }
 
 /**
- * The header goes into the spare, then the spare is linked to the run's name, so the name never
- * names a file without its header. A name that exists fails the link as it fails the 'ax' open.
- */
-function linkSpare(spare: SpareFile, path: string, directory: string, line: string): MadeFile {
-  try {
-    writeLine(spare.fd, line);
-    linkSync(spare.path, path);
-  } catch (error) {
-    // The spare now holds a header of its own, or cannot be linked: it is never used again.
-    closeQuietly(spare.fd);
-    unlinkQuietly(spare.path);
-    const code = errorCode(error);
-    if (code === 'EEXIST') throw error;
-    // A file system without hard links gets no more spares; anything else about this spare (its
-    // directory removed under it, say) is this spare's problem. Either way the file is made as usual.
-    if (NO_HARD_LINKS.has(code ?? '')) noSpares.add(directory);
-    return createAndWrite(path, directory, line);
-  }
-  return { fd: spare.fd, created: undefined, spareName: spare.path };
-}
-
-/**
  * 'ax': append-only, and fail if the file exists, so two runs can never write into one chain. The
  * day directory is made on the first run of the day (mkdir returns the first level it created).
  */
@@ -165,83 +139,6 @@ function createFile(path: string, directory: string): MadeFile {
   }
   const created = mkdirSync(directory, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
   return { fd: openSync(path, 'ax', PRIVATE_FILE_MODE), created };
-}
-
-/** An empty file made ahead in a day directory, for the next run started there. */
-interface SpareFile {
-  directory: string;
-  path: string;
-  fd: number;
-}
-
-const SPARE_PREFIX = '.spare-';
-
-/** A spare file's name (rlm's own scratch, not a run): what is counted as a day's files leaves it out. */
-export function isSpareName(name: string): boolean {
-  return name.startsWith(SPARE_PREFIX);
-}
-
-/** This process's one spare (runs mostly start in one day directory); a spare is used once. */
-let spareFile: SpareFile | undefined;
-let removeSpareAtExit = false;
-/** What link(2) answers where a file system has no hard links (FAT, some network file systems). */
-const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'EXDEV', 'ENOSYS']);
-/** Directories where a spare could not be linked (no hard links there): their runs make their own files. */
-const noSpares = new Set<string>();
-
-function takeSpare(directory: string): SpareFile | undefined {
-  const spare = spareFile;
-  if (spare?.directory !== directory) return undefined;
-  spareFile = undefined;
-  return spare;
-}
-
-/**
- * A spare for the next run in `directory`, replacing one made for another directory. Not being able
- * to make one only means the next admission creates its file itself. The spare's name is removed
- * when the process exits; one left by a process killed or crashed is an empty file no reader looks
- * at (only `.jsonl` names are runs), removed by the next process to make a spare in that directory.
- */
-function makeSpare(directory: string, isAlive: ((pid: number) => boolean) | undefined): void {
-  if (spareFile?.directory === directory || noSpares.has(directory)) return;
-  dropSpare();
-  if (isAlive !== undefined) removeAbandonedSpares(directory, isAlive);
-  const path = join(directory, `${SPARE_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`);
-  try {
-    spareFile = { directory, path, fd: openSync(path, 'ax', PRIVATE_FILE_MODE) };
-  } catch {
-    return;
-  }
-  if (!removeSpareAtExit) {
-    removeSpareAtExit = true;
-    process.once('exit', dropSpare);
-  }
-}
-
-/** Day directories this process has looked through for spares of processes gone (once each). */
-const tidied = new Set<string>();
-
-/** In the background: a name this removes is never linked to a run, since only its (gone) maker would link it. */
-function removeAbandonedSpares(directory: string, isAlive: (pid: number) => boolean): void {
-  if (tidied.has(directory)) return;
-  tidied.add(directory);
-  readdir(directory).then(
-    (names) => {
-      for (const name of names) {
-        const pid = isSpareName(name) ? Number(name.slice(SPARE_PREFIX.length).split('-')[0]) : Number.NaN;
-        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !isAlive(pid)) unlink(join(directory, name)).catch(() => undefined);
-      }
-    },
-    () => undefined,
-  );
-}
-
-function dropSpare(): void {
-  const spare = spareFile;
-  spareFile = undefined;
-  if (spare === undefined) return;
-  closeQuietly(spare.fd);
-  unlinkQuietly(spare.path);
 }
 
 /** The directories whose entries changed when `created` (and everything below it, down to `directory`) was made. */
@@ -354,21 +251,5 @@ function writeText(fd: number, text: string): void {
     const written = writeSync(fd, bytes, offset, bytes.length - offset);
     if (written === 0) throw new Error('Writing a trace record made no progress (is the disk full?).');
     offset += written;
-  }
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone, or not ours to remove
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // closing can only fail on a descriptor already gone; the data's fate was decided by fdatasync
   }
 }
