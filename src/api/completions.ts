@@ -11,7 +11,10 @@ import type { RequestContext } from '../server/context.js';
 import { sendJson } from '../server/error-response.js';
 
 export async function handleCompletions(context: RequestContext): Promise<void> {
-  const { app, signal } = context;
+  const { app } = context;
+  // The request's cancel without an AbortSignal made for it, for the model checks and the upstream
+  // call (request-abort.ts); a pipeline run gets the real context.signal.
+  const signal = context.cancel ?? context.signal;
   const request = parseCompletionRequest(await context.readJson());
   const stream = request.stream === true;
   context.logFields.model = request.model;

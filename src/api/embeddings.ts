@@ -9,7 +9,10 @@ import type { RequestContext } from '../server/context.js';
 import { sendJson } from '../server/error-response.js';
 
 export async function handleEmbeddings(context: RequestContext): Promise<void> {
-  const { app, signal } = context;
+  const { app } = context;
+  // The request's cancel without an AbortSignal made for it, for the model checks and the upstream
+  // call (request-abort.ts); a pipeline run gets the real context.signal.
+  const signal = context.cancel ?? context.signal;
   const request = parseEmbeddingRequest(await context.readJson());
   const inputs = Array.isArray(request.input) ? request.input : [request.input];
   const { model, dimensions } = request;

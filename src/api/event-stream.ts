@@ -11,7 +11,7 @@ import { createSseWriter, type SseWriter } from '../utils/stream.js';
  * (docs/reference/clients.md §8: 60 s for VS Code's fallback fetcher, 300 s for Node's fetch).
  */
 export function openEventStream(context: RequestContext): SseWriter {
-  const writer = createSseWriter(context.response, { keepAliveMs: context.app.config.keepAliveMs, signal: context.signal });
+  const writer = createSseWriter(context.response, { keepAliveMs: context.app.config.keepAliveMs, signal: context.cancel ?? context.signal });
   writer.open();
   return writer;
 }

@@ -43,7 +43,13 @@ export interface RequestContext {
   requestId: string;
   logger: Logger;
   /** Aborted when the client goes away before the answer is complete. */
-  signal: AbortSignal;
+  readonly signal: AbortSignal;
+  /**
+   * The same cancellation without an AbortSignal made for it (request-abort.ts): for rlm's own
+   * upstream layer only (the pass-through paths), never for Node's or the platform's APIs. Absent
+   * in contexts made by hand, where `signal` serves.
+   */
+  readonly cancel?: AbortSignal;
   /** Reads and parses the JSON body: 413 past the per-body limit, 503 past the server-wide body budget, 400 when empty or not JSON. */
   readJson(): Promise<unknown>;
   /** Fields that the request's log line should carry (model, stream, upstream ms…). */

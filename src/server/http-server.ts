@@ -17,6 +17,7 @@ import { answerConnect, answerMalformedRequest } from './socket-errors.js';
 import { checkApiKey, checkHost, checkOrigin, corsHeaders, singleHostHeader, type AccessPolicy } from './security.js';
 import { isUiPath } from './ui-paths.js';
 import { ClientAbortedError } from '../utils/errors.js';
+import { RequestAbort } from '../utils/request-abort.js';
 import type { Logger } from '../utils/logger.js';
 import { soonOrNow } from '../utils/spread-over-turns.js';
 import { startTimer } from '../utils/timer.js';
@@ -92,7 +93,8 @@ async function handle(
   elapsed: () => number,
 ): Promise<void> {
   const method = request.method ?? 'GET';
-  const controller = new AbortController();
+  // The client's leaving, heard without an AbortSignal until a handler asks for one (request-abort.ts).
+  const abort = new RequestAbort();
   const logFields: Record<string, unknown> = {};
   let requestId: string | undefined;
   // The request's own logger (its lines carry request_id) is made only when something logs with it.
@@ -108,7 +110,7 @@ async function handle(
     // The parsed body lives as long as the handler, so its bytes count until the answer is done.
     bodyLease.release();
     const aborted = !response.writableFinished;
-    if (aborted) controller.abort(new ClientAbortedError());
+    if (aborted) abort.abort(new ClientAbortedError());
     logQuietly(() => {
       // The same line a child logger with request_id would write, without making one per request.
       const fields: Record<string, unknown> = requestId === undefined ? {} : { request_id: requestId };
@@ -162,14 +164,17 @@ async function handle(
       get logger() {
         return logger();
       },
-      signal: controller.signal,
+      get signal() {
+        return abort.signal;
+      },
+      cancel: abort,
       readJson: () => readJsonBody(request, { maxBytes: app.config.maxBodyBytes, lease: bodyLease }),
       logFields,
     };
     await match.handler(context);
   } catch (thrown) {
     // Once the client is gone, whatever failed after that (a write, the upstream read) is that.
-    const error = sendError(response, controller.signal.aborted ? controller.signal.reason : thrown);
+    const error = sendError(response, abort.aborted ? abort.reason : thrown);
     logFields.error = error.message;
     if (error.status >= 500 && error.status !== 499) logQuietly(() => logger().error('request_failed', { error: thrown }));
   }
