@@ -15,7 +15,10 @@ import { runNativePipeline } from './native-pipeline.js';
 import { nativeBody, nativeModel, pipelineChatRequest, virtualProfile, wantsStream, wantsThinking } from './native-request.js';
 
 export async function handleNativeChat(context: RequestContext): Promise<void> {
-  const { app, signal } = context;
+  const { app } = context;
+  // The request's cancel without an AbortSignal made for it, for the model checks and the upstream
+  // call (request-abort.ts); a pipeline run gets the real context.signal.
+  const signal = context.cancel ?? context.signal;
   const body = nativeBody(await context.readJson(), 'ChatRequest');
   const model = nativeModel(body);
   const stream = wantsStream(body);

@@ -22,7 +22,7 @@ export function passThroughBody<T extends object>(context: RequestContext, body:
 
 /** Relays a native stream line by line; the first line opens the answer. */
 export async function relayNativeStream(context: RequestContext, chunks: AsyncGenerator<object>): Promise<void> {
-  const stream = createNdjsonStream(context.response, { signal: context.signal });
+  const stream = createNdjsonStream(context.response, { signal: context.cancel ?? context.signal });
   try {
     for await (const chunk of chunks) await stream.line(chunk);
   } finally {
