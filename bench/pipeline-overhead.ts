@@ -23,7 +23,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseChatRequest } from '../src/api/chat-request.js';
+import { parseChatRequest } from '../src/api/chat/chat-request.js';
 import type { Retrieval } from '../src/index/retrieval.js';
 import { parseRlmConfig } from '../src/orchestrator/profiles/profile-config.js';
 import { createPipelineService, type PipelineService } from '../src/orchestrator/service/pipeline-service.js';

@@ -10,7 +10,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseChatRequest } from '../src/api/chat-request.js';
+import { parseChatRequest } from '../src/api/chat/chat-request.js';
 import { crossFittedCalibration, type CalibratedFigures } from './policy-calibration.js';
 import { accuracy, auroc, brierScore, expectedCalibrationError, type Prediction, type Proportion } from '../src/eval/metrics.js';
 import { parseRlmConfig } from '../src/orchestrator/profiles/profile-config.js';

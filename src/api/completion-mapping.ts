@@ -6,8 +6,8 @@
 import type { OpenAICompletion, OpenAICompletionChoice, OpenAICompletionRequest } from '../types/openai.js';
 import type { OllamaGenerateRequest, OllamaGenerateResponse } from '../types/ollama.js';
 import { InvalidRequestError } from '../utils/errors.js';
-import { parseStreamOptions } from './chat-request.js';
-import { toUsage } from './chat-response.js';
+import { parseStreamOptions } from './chat/chat-request.js';
+import { toUsage } from './chat/chat-response.js';
 import { parseSamplingFields, toOllamaOptions } from './sampling-options.js';
 import {
   indexPath,

@@ -3,7 +3,7 @@
  * go by on stderr as they are recorded, the answer goes to stdout, so `rlm ask … > answer.txt`
  * keeps only the answer. Exit 0 approved, 3 answered but not approved, 1 failed, 130 on Ctrl-C.
  */
-import { parseChatRequest } from '../api/chat-request.js';
+import { parseChatRequest } from '../api/chat/chat-request.js';
 import type { ProgressEvent, RunSummary } from '../orchestrator/loop/types.js';
 import type { AppDeps } from '../server/context.js';
 import type { Profile } from '../types/profile.js';

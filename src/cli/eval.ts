@@ -10,7 +10,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseChatRequest } from '../api/chat-request.js';
+import { parseChatRequest } from '../api/chat/chat-request.js';
 import { fitCalibration } from '../eval/calibration-fit.js';
 import { writeCalibration } from '../eval/calibration-store.js';
 import { judgePipelineRun } from '../eval/judge-run.js';

@@ -1,17 +1,17 @@
 /** The API surface: every route the server answers, OpenAI's and rlm's own, then Ollama's native one. */
-import { handleChatCompletions } from '../api/chat.js';
+import { handleChatCompletions } from '../api/chat/chat.js';
 import { handleCompletions } from '../api/completions.js';
-import { handleGetEval, handleListEvals } from '../api/evals.js';
+import { handleGetEval, handleListEvals } from '../api/rlm/evals.js';
 import { handleEmbeddings } from '../api/embeddings.js';
 import { handleHealth } from '../api/health.js';
 import { handleListModels, handleRetrieveModel } from '../api/models.js';
 import { NATIVE_ROUTES } from '../api/ollama/native-routes.js';
-import { handleResponses } from '../api/responses.js';
-import { handleProfiles } from '../api/profiles.js';
-import { handleRunEvents } from '../api/run-events.js';
-import { handleGetRun, handleListRuns } from '../api/runs.js';
-import { handleSearch } from '../api/search.js';
-import { handleUiAsset, handleUiIndex, handleUiRedirect } from '../api/ui-assets.js';
+import { handleResponses } from '../api/responses/responses.js';
+import { handleProfiles } from '../api/rlm/profiles.js';
+import { handleRunEvents } from '../api/rlm/run-events.js';
+import { handleGetRun, handleListRuns } from '../api/rlm/runs.js';
+import { handleSearch } from '../api/rlm/search.js';
+import { handleUiAsset, handleUiIndex, handleUiRedirect } from '../api/rlm/ui-assets.js';
 import type { Route } from './router.js';
 
 export const ROUTES: readonly Route[] = [

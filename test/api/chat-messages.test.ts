@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentText, parseChatMessages, parseToolArguments, toOllamaMessages } from '../../src/api/chat-messages.js';
+import { contentText, parseChatMessages, parseToolArguments, toOllamaMessages } from '../../src/api/chat/chat-messages.js';
 import type { OpenAIChatMessage } from '../../src/types/openai.js';
 import { expectInvalid } from './expect-invalid.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseChatRequest, toOllamaChatRequest, toOllamaThink } from '../../src/api/chat-request.js';
+import { parseChatRequest, toOllamaChatRequest, toOllamaThink } from '../../src/api/chat/chat-request.js';
 import type { OpenAIReasoningEffort } from '../../src/types/openai.js';
 import { expectInvalid } from './expect-invalid.js';
 

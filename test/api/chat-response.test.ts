@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toChatCompletion, toFinishReason, toOpenAIToolCalls, toUsage } from '../../src/api/chat-response.js';
-import type { ChatResponseContext } from '../../src/api/chat-response.js';
+import { toChatCompletion, toFinishReason, toOpenAIToolCalls, toUsage } from '../../src/api/chat/chat-response.js';
+import type { ChatResponseContext } from '../../src/api/chat/chat-response.js';
 import type { OllamaChatResponse } from '../../src/types/ollama.js';
 
 function context(): ChatResponseContext {

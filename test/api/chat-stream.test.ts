@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createChatChunkStream } from '../../src/api/chat-stream.js';
+import { createChatChunkStream } from '../../src/api/chat/chat-stream.js';
 import type { OpenAIChatCompletionChunk } from '../../src/types/openai.js';
 import type { OllamaChatResponse, OllamaToolCall } from '../../src/types/ollama.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTools, toOllamaTools } from '../../src/api/chat-tools.js';
+import { parseTools, toOllamaTools } from '../../src/api/chat/chat-tools.js';
 import { expectInvalid } from './expect-invalid.js';
 
 describe('parseTools', () => {

@@ -6,7 +6,7 @@
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reportFileProblem } from '../../src/api/eval-reports.js';
+import { reportFileProblem } from '../../src/api/rlm/eval-reports.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { taskResults, writeEvalReport, writeProfileCalibration } from '../ui/eval-fixtures.js';
 

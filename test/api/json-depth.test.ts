@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseToolArguments } from '../../src/api/chat-messages.js';
+import { parseToolArguments } from '../../src/api/chat/chat-messages.js';
 import { checkJsonDepth, MAX_JSON_DEPTH, tooDeepPath } from '../../src/api/json-depth.js';
 import { requireBody } from '../../src/api/validate.js';
 import type { InvalidRequestError } from '../../src/utils/errors.js';

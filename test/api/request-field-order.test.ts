@@ -4,7 +4,7 @@
  * JSON.parse makes an ordinary field, stays a field and never becomes the copy's prototype.
  */
 import { describe, expect, it } from 'vitest';
-import { parseChatRequest } from '../../src/api/chat-request.js';
+import { parseChatRequest } from '../../src/api/chat/chat-request.js';
 import { parseCompletionRequest } from '../../src/api/completion-mapping.js';
 import { unknownFields, withoutUndefined } from '../../src/api/validate.js';
 

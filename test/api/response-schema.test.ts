@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseChatRequest } from '../../src/api/chat-request.js';
+import { parseChatRequest } from '../../src/api/chat/chat-request.js';
 import { checkResponseSchema } from '../../src/api/response-schema.js';
 import { expectInvalid } from './expect-invalid.js';
 

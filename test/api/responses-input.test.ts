@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseChatRequest, toOllamaChatRequest } from '../../src/api/chat-request.js';
-import { fromResponsesBody, isResponsesShaped } from '../../src/api/responses-input.js';
+import { parseChatRequest, toOllamaChatRequest } from '../../src/api/chat/chat-request.js';
+import { fromResponsesBody, isResponsesShaped } from '../../src/api/responses/responses-input.js';
 import { expectInvalid } from './expect-invalid.js';
 
 const SETTINGS = { model: 'm', numCtx: 0, stream: true };

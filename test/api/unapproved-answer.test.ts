@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { issueList, structuredFormat, unapprovedNote } from '../../src/api/unapproved-answer.js';
+import { issueList, structuredFormat, unapprovedNote } from '../../src/api/chat/unapproved-answer.js';
 
 describe('the unapproved note', () => {
   it('follows the answer after a Markdown rule, naming the issues without their final periods', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unapprovedNote } from '../../src/api/unapproved-answer.js';
+import { unapprovedNote } from '../../src/api/chat/unapproved-answer.js';
 import { withoutOwnNotes } from '../../src/orchestrator/loop/own-notes.js';
 import type { OpenAIChatMessage } from '../../src/types/openai.js';
 

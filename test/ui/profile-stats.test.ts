@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, profileStats } from '../../src/api/profile-stats.js';
+import { median, profileStats } from '../../src/api/rlm/profile-stats.js';
 import type { AttemptRecord, RunTrace } from '../../src/types/attempt.js';
 
 const started = '2026-12-03T10:00:00.000Z';

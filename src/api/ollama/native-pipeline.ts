@@ -15,8 +15,8 @@ import type { RequestContext } from '../../server/context.js';
 import type { OllamaToolCall } from '../../types/ollama.js';
 import type { OpenAIChatCompletionRequest } from '../../types/openai.js';
 import type { Profile } from '../../types/profile.js';
-import { contentPieces, rlmObject } from '../pipeline-chat.js';
-import { answerDelivery, type AnswerDelivery } from '../unapproved-answer.js';
+import { contentPieces, rlmObject } from '../chat/pipeline-chat.js';
+import { answerDelivery, type AnswerDelivery } from '../chat/unapproved-answer.js';
 import { runMetrics, sendNativeJson, type NativeShape } from './native-chunks.js';
 import { createNdjsonStream } from './native-stream.js';
 

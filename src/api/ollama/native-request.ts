@@ -7,7 +7,7 @@
 import type { AppDeps } from '../../server/context.js';
 import type { OpenAIChatCompletionRequest, OpenAIContentPart } from '../../types/openai.js';
 import type { Profile } from '../../types/profile.js';
-import { parseChatRequest } from '../chat-request.js';
+import { parseChatRequest } from '../chat/chat-request.js';
 import { describeValue, isPresent, isRecord } from '../validate.js';
 import { NativeRequestError } from './native-errors.js';
 

@@ -2,7 +2,7 @@
  * generate: a draft from a tier's model, given the whole conversation (as real messages, images
  * and tool results included), the plan, and — when escalating — what the tier below got wrong.
  */
-import { toOllamaChatRequest } from '../../api/chat-request.js';
+import { toOllamaChatRequest } from '../../api/chat/chat-request.js';
 import type { Draft } from '../checks/checks.js';
 import { bulleted, numbered } from './conversation-text.js';
 import type { Plan } from './plan.js';

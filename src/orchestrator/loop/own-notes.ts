@@ -1,5 +1,5 @@
 /**
- * rlm's own note on an unapproved answer (src/api/unapproved-answer.ts) comes back in the history:
+ * rlm's own note on an unapproved answer (src/api/chat/unapproved-answer.ts) comes back in the history:
  * editors send earlier assistant turns as they showed them. The models of a run must not see it,
  * or a small model copies the warning into its next answer and the verifier judges rlm's words.
  * The trace keeps the request as received; only the run's view of it loses the notes.

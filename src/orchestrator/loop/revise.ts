@@ -5,7 +5,7 @@
  * would get the verdict it got). A revise call the run already made is not made again: at a fixed
  * seed it would answer the same, so the loop stops revising at that tier instead.
  */
-import { toOllamaChatRequest } from '../../api/chat-request.js';
+import { toOllamaChatRequest } from '../../api/chat/chat-request.js';
 import { bulleted, conversationText, draftText } from './conversation-text.js';
 import type { Draft } from '../checks/checks.js';
 import type { RecordedAttempt, RunContext } from './run-context.js';

@@ -1,8 +1,8 @@
 /** A run as one row of the runs list (GET /v1/rlm/runs and the run-events feed): its summary and where it came from. */
-import { summarizeRun } from '../orchestrator/loop/run-summary.js';
-import type { StoredRun } from '../orchestrator/traces/trace-store.js';
-import { lastUserText } from '../orchestrator/loop/conversation-text.js';
-import type { OpenAIChatMessage } from '../types/openai.js';
+import { summarizeRun } from '../../orchestrator/loop/run-summary.js';
+import type { StoredRun } from '../../orchestrator/traces/trace-store.js';
+import { lastUserText } from '../../orchestrator/loop/conversation-text.js';
+import type { OpenAIChatMessage } from '../../types/openai.js';
 
 const QUESTION_CHARS = 200;
 

@@ -6,10 +6,10 @@
  * Errors about the Responses-specific parts name their `input[i]…` path, so the caller sees the
  * field it actually sent.
  */
-import type { OpenAIChatMessage, OpenAIContentPart, OpenAIToolCall } from '../types/openai.js';
-import { InvalidRequestError } from '../utils/errors.js';
-import { parseToolArguments } from './chat-messages.js';
-import { imageDataFromUrl } from './image-data-url.js';
+import type { OpenAIChatMessage, OpenAIContentPart, OpenAIToolCall } from '../../types/openai.js';
+import { InvalidRequestError } from '../../utils/errors.js';
+import { parseToolArguments } from '../chat/chat-messages.js';
+import { imageDataFromUrl } from '../image-data-url.js';
 import {
   fieldPath,
   indexPath,
@@ -21,7 +21,7 @@ import {
   optionalString,
   requiredString,
   unknownFields,
-} from './validate.js';
+} from '../validate.js';
 
 /** Fields of the Responses body that the conversion consumes; the rest passes through unchanged. */
 const CONVERTED_FIELDS: ReadonlySet<string> = new Set(['input', 'instructions', 'tools', 'text', 'reasoning', 'max_output_tokens']);

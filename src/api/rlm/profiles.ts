@@ -3,9 +3,9 @@
  * each model got its role, the installed models, each profile's stored confidence calibration),
  * with per-profile figures over the most recent runs (profile-stats.ts), for the web page.
  */
-import { formatTiersReport } from '../orchestrator/profiles/tiers-report.js';
-import type { RequestContext } from '../server/context.js';
-import { sendJson } from '../server/error-response.js';
+import { formatTiersReport } from '../../orchestrator/profiles/tiers-report.js';
+import type { RequestContext } from '../../server/context.js';
+import { sendJson } from '../../server/error-response.js';
 import { profileStats } from './profile-stats.js';
 
 /** The recent runs the figures cover: two pages of the store, whatever the total on disk. */

@@ -7,13 +7,13 @@
  * streaming run that may be refused holds its headers for one keep-alive interval.
  */
 import type { ServerResponse } from 'node:http';
-import { assertCheckableSchemas } from '../orchestrator/checks/client-schemas.js';
-import type { PipelineResult, RunSummary } from '../orchestrator/loop/types.js';
-import type { RequestContext } from '../server/context.js';
-import { sendJson } from '../server/error-response.js';
-import type { OllamaChatResponse } from '../types/ollama.js';
-import type { OpenAIChatCompletionRequest } from '../types/openai.js';
-import type { Profile } from '../types/profile.js';
+import { assertCheckableSchemas } from '../../orchestrator/checks/client-schemas.js';
+import type { PipelineResult, RunSummary } from '../../orchestrator/loop/types.js';
+import type { RequestContext } from '../../server/context.js';
+import { sendJson } from '../../server/error-response.js';
+import type { OllamaChatResponse } from '../../types/ollama.js';
+import type { OpenAIChatCompletionRequest } from '../../types/openai.js';
+import type { Profile } from '../../types/profile.js';
 import { toChatCompletion, type ChatResponseContext } from './chat-response.js';
 import { createChatChunkStream } from './chat-stream.js';
 import { openHeldEventStream } from './held-event-stream.js';

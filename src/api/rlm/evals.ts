@@ -6,11 +6,11 @@
  * forbids every script and resource and sandboxes the document, so even one opened on its own
  * cannot run anything; the page shows them through <img>, which never runs script either.
  */
-import { SUMMARY_COLUMNS, formatShare, renderReportText, summaryRow, type EvalReport } from '../eval/report.js';
-import { accuracyCostChart, reliabilityChart } from '../eval/report-svg.js';
-import type { RequestContext } from '../server/context.js';
-import { sendJson } from '../server/error-response.js';
-import { InvalidRequestError, NotFoundError, RlmError } from '../utils/errors.js';
+import { SUMMARY_COLUMNS, formatShare, renderReportText, summaryRow, type EvalReport } from '../../eval/report.js';
+import { accuracyCostChart, reliabilityChart } from '../../eval/report-svg.js';
+import type { RequestContext } from '../../server/context.js';
+import { sendJson } from '../../server/error-response.js';
+import { InvalidRequestError, NotFoundError, RlmError } from '../../utils/errors.js';
 import { DamagedReportError, listEvalReports, readEvalReport, type StoredEvalReport } from './eval-reports.js';
 
 const MAX_PAGE = 100;

@@ -7,8 +7,8 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CalibrationBin, Proportion } from '../eval/metrics.js';
-import type { EvalReport, TargetReport } from '../eval/report.js';
+import type { CalibrationBin, Proportion } from '../../eval/metrics.js';
+import type { EvalReport, TargetReport } from '../../eval/report.js';
 
 /** An eval's directory name: the 12 hex digits `rlm eval` derives from its tasks and targets. */
 export const EVAL_ID = /^[0-9a-f]{12}$/;

@@ -4,9 +4,9 @@
  * updates without reloading. The feed never ends by itself: a client that leaves unsubscribes, and
  * the server's close ends it at once rather than after the grace period it gives requests.
  */
-import type { RequestContext } from '../server/context.js';
-import { endOnServerClose } from '../server/http-server.js';
-import { openEventStream } from './event-stream.js';
+import type { RequestContext } from '../../server/context.js';
+import { endOnServerClose } from '../../server/http-server.js';
+import { openEventStream } from '../event-stream.js';
 import { runItem } from './run-item.js';
 
 export async function handleRunEvents(context: RequestContext): Promise<void> {

@@ -9,8 +9,8 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { RequestContext } from '../server/context.js';
-import { NotFoundError } from '../utils/errors.js';
+import type { RequestContext } from '../../server/context.js';
+import { NotFoundError } from '../../utils/errors.js';
 
 export const UI_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy':
@@ -33,9 +33,9 @@ const ASSET_NAME = /^[a-z0-9][a-z0-9-]*(?:\.[a-z0-9]+)+$/;
 
 /** dist/ui beside the compiled server; from src/ (tests under tsx), the repository's dist/ui. */
 function defaultUiDirectory(): string {
-  const beside = fileURLToPath(new URL('../ui/', import.meta.url));
+  const beside = fileURLToPath(new URL('../../ui/', import.meta.url));
   if (existsSync(`${beside}index.html`)) return beside;
-  return fileURLToPath(new URL('../../dist/ui/', import.meta.url));
+  return fileURLToPath(new URL('../../../dist/ui/', import.meta.url));
 }
 
 let uiDirectory: string | undefined;

@@ -2,8 +2,8 @@
  * Native /api/chat answers -> OpenAI chat.completion objects (the non-streaming shape), plus the
  * finish-reason, usage and tool-call conversions the stream shares.
  */
-import type { OpenAIAssistantMessage, OpenAIChatCompletion, OpenAIChoiceLogprobs, OpenAIFinishReason, OpenAIToolCall, OpenAIUsage } from '../types/openai.js';
-import type { OllamaChatResponse, OllamaLogprob, OllamaMetrics, OllamaToolCall } from '../types/ollama.js';
+import type { OpenAIAssistantMessage, OpenAIChatCompletion, OpenAIChoiceLogprobs, OpenAIFinishReason, OpenAIToolCall, OpenAIUsage } from '../../types/openai.js';
+import type { OllamaChatResponse, OllamaLogprob, OllamaMetrics, OllamaToolCall } from '../../types/ollama.js';
 
 export interface ChatResponseContext {
   id: string;

@@ -8,8 +8,8 @@
  * - Each tool call is sent whole in its own delta, with a fresh unique id, its type and name, and an
  *   index that runs across the whole stream (Copilot keys calls by id, openai-node's helper by index).
  */
-import type { OpenAIChatCompletionChunk, OpenAIChoiceLogprobs, OpenAIChunkDelta, OpenAIFinishReason, OpenAIUsage } from '../types/openai.js';
-import type { OllamaChatResponse } from '../types/ollama.js';
+import type { OpenAIChatCompletionChunk, OpenAIChoiceLogprobs, OpenAIChunkDelta, OpenAIFinishReason, OpenAIUsage } from '../../types/openai.js';
+import type { OllamaChatResponse } from '../../types/ollama.js';
 import { toFinishReason, toOpenAILogprobs, toOpenAIToolCalls, toUsage } from './chat-response.js';
 import type { ChatResponseContext } from './chat-response.js';
 

@@ -3,14 +3,14 @@
  * Pure: no I/O. Messages live in chat-messages.ts, tools in chat-tools.ts, the shared sampling
  * fields in sampling-options.ts, and Cursor's Responses-shaped bodies in responses-input.ts.
  */
-import type { OpenAIChatCompletionRequest, OpenAIReasoningEffort, OpenAIResponseFormat } from '../types/openai.js';
-import type { OllamaChatRequest, OllamaFormat, OllamaThink } from '../types/ollama.js';
-import { InvalidRequestError } from '../utils/errors.js';
+import type { OpenAIChatCompletionRequest, OpenAIReasoningEffort, OpenAIResponseFormat } from '../../types/openai.js';
+import type { OllamaChatRequest, OllamaFormat, OllamaThink } from '../../types/ollama.js';
+import { InvalidRequestError } from '../../utils/errors.js';
 import { parseChatMessages, toOllamaMessages } from './chat-messages.js';
 import { parseTools, toOllamaTools } from './chat-tools.js';
-import { fromResponsesBody, isResponsesShaped } from './responses-input.js';
-import { checkResponseSchema } from './response-schema.js';
-import { parseMaxTokens, parseSamplingFields, toOllamaOptions } from './sampling-options.js';
+import { fromResponsesBody, isResponsesShaped } from '../responses/responses-input.js';
+import { checkResponseSchema } from '../response-schema.js';
+import { parseMaxTokens, parseSamplingFields, toOllamaOptions } from '../sampling-options.js';
 import {
   isPresent,
   missingParameter,
@@ -23,7 +23,7 @@ import {
   requireModel,
   unknownFields,
   withoutUndefined,
-} from './validate.js';
+} from '../validate.js';
 
 const KNOWN_FIELDS: ReadonlySet<string> = new Set([
   'model',

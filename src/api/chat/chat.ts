@@ -8,12 +8,12 @@
 import { parseChatRequest, toOllamaChatRequest } from './chat-request.js';
 import { toChatCompletion, type ChatResponseContext } from './chat-response.js';
 import { createChatChunkStream } from './chat-stream.js';
-import { openEventStream } from './event-stream.js';
-import { awaitFirstChunk } from './first-chunk.js';
-import { checkModel, explainUpstreamError } from './model-checks.js';
+import { openEventStream } from '../event-stream.js';
+import { awaitFirstChunk } from '../first-chunk.js';
+import { checkModel, explainUpstreamError } from '../model-checks.js';
 import { handlePipelineChat } from './pipeline-chat.js';
-import type { RequestContext } from '../server/context.js';
-import { sendJson } from '../server/error-response.js';
+import type { RequestContext } from '../../server/context.js';
+import { sendJson } from '../../server/error-response.js';
 
 export async function handleChatCompletions(context: RequestContext): Promise<void> {
   const { app } = context;

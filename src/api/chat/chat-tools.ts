@@ -1,8 +1,8 @@
 /**
  * Tool definitions: validation of OpenAI `tools[]` and their mapping to Ollama's (same shape).
  */
-import type { OpenAIToolDefinition } from '../types/openai.js';
-import type { OllamaToolDefinition } from '../types/ollama.js';
+import type { OpenAIToolDefinition } from '../../types/openai.js';
+import type { OllamaToolDefinition } from '../../types/ollama.js';
 import {
   fieldPath,
   indexPath,
@@ -15,7 +15,7 @@ import {
   optionalRecord,
   optionalString,
   requiredString,
-} from './validate.js';
+} from '../validate.js';
 
 /**
  * Tools declared without `parameters` still need an object schema: some chat templates read

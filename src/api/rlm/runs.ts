@@ -2,11 +2,11 @@
  * GET /v1/rlm/runs (recent runs, newest first by start time, paged, filtered by profile, status
  * and text) and GET /v1/rlm/runs/{id} (one run with its attempts and its hash-chain status).
  */
-import { summarizeRun } from '../orchestrator/loop/run-summary.js';
-import type { StoredRun, TraceStore } from '../orchestrator/traces/trace-store.js';
-import type { RequestContext } from '../server/context.js';
-import { sendJson } from '../server/error-response.js';
-import { InvalidRequestError, NotFoundError } from '../utils/errors.js';
+import { summarizeRun } from '../../orchestrator/loop/run-summary.js';
+import type { StoredRun, TraceStore } from '../../orchestrator/traces/trace-store.js';
+import type { RequestContext } from '../../server/context.js';
+import { sendJson } from '../../server/error-response.js';
+import { InvalidRequestError, NotFoundError } from '../../utils/errors.js';
 import { runChainStatus } from './run-chain.js';
 import { questionOf, runItem } from './run-item.js';
 

@@ -11,23 +11,23 @@
  * `service_tier`, …) changes nothing a local model does and is accepted. A failure after the
  * stream opened ends it with an `error` event and `response.failed`.
  */
-import { assertCheckableSchemas } from '../orchestrator/checks/client-schemas.js';
-import type { RequestContext } from '../server/context.js';
-import { sendJson } from '../server/error-response.js';
-import type { OllamaChatResponse } from '../types/ollama.js';
-import type { OpenAIChatCompletionRequest } from '../types/openai.js';
-import type { Profile } from '../types/profile.js';
-import { InvalidRequestError, toRlmError } from '../utils/errors.js';
-import type { SseWriter } from '../utils/stream.js';
-import { parseChatRequest, toOllamaChatRequest } from './chat-request.js';
-import { openEventStream } from './event-stream.js';
-import { awaitFirstChunk } from './first-chunk.js';
-import { checkModel, explainUpstreamError } from './model-checks.js';
-import { contentPieces, rlmObject } from './pipeline-chat.js';
+import { assertCheckableSchemas } from '../../orchestrator/checks/client-schemas.js';
+import type { RequestContext } from '../../server/context.js';
+import { sendJson } from '../../server/error-response.js';
+import type { OllamaChatResponse } from '../../types/ollama.js';
+import type { OpenAIChatCompletionRequest } from '../../types/openai.js';
+import type { Profile } from '../../types/profile.js';
+import { InvalidRequestError, toRlmError } from '../../utils/errors.js';
+import type { SseWriter } from '../../utils/stream.js';
+import { parseChatRequest, toOllamaChatRequest } from '../chat/chat-request.js';
+import { openEventStream } from '../event-stream.js';
+import { awaitFirstChunk } from '../first-chunk.js';
+import { checkModel, explainUpstreamError } from '../model-checks.js';
+import { contentPieces, rlmObject } from '../chat/pipeline-chat.js';
 import { createResponsesBuilder, type ResponsesBuilder } from './responses-output.js';
 import { forcedToolCall, planToolChoice, type ForcedCall } from './responses-tool-choice.js';
-import { answerDelivery } from './unapproved-answer.js';
-import { isPresent, missingParameter, requireBody } from './validate.js';
+import { answerDelivery } from '../chat/unapproved-answer.js';
+import { isPresent, missingParameter, requireBody } from '../validate.js';
 
 /** Fields that need a response, a conversation or a prompt kept by the server. */
 const STATEFUL_FIELDS = ['previous_response_id', 'conversation', 'prompt'] as const;

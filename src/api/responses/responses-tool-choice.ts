@@ -7,10 +7,10 @@
  * `function_call` item. The model is told which function it calls and what it is for.
  * `allowed_tools` narrows the offered tools, and hosted tool choices (web_search, …) are a 400.
  */
-import type { OpenAIChatCompletionRequest, OpenAIChatMessage, OpenAIToolDefinition } from '../types/openai.js';
-import type { OllamaToolCall } from '../types/ollama.js';
-import { InvalidRequestError } from '../utils/errors.js';
-import { isPresent, isRecord } from './validate.js';
+import type { OpenAIChatCompletionRequest, OpenAIChatMessage, OpenAIToolDefinition } from '../../types/openai.js';
+import type { OllamaToolCall } from '../../types/ollama.js';
+import { InvalidRequestError } from '../../utils/errors.js';
+import { isPresent, isRecord } from '../validate.js';
 
 /** How the answer is to be read: as the model gave it, or as the one call its JSON spells. */
 export type ForcedCall = { kind: 'none' } | { kind: 'one'; name: string } | { kind: 'any' };

@@ -6,8 +6,8 @@
  * keep-alive interval, far below every client's idle limit). `discard()` drops the queue, so the
  * caller can still answer with a status.
  */
-import type { RequestContext } from '../server/context.js';
-import { createSseWriter, type SseWriter } from '../utils/stream.js';
+import type { RequestContext } from '../../server/context.js';
+import { createSseWriter, type SseWriter } from '../../utils/stream.js';
 
 export interface HeldEventStream {
   /** Writes after flush(); its writes go straight out. */

@@ -1,8 +1,8 @@
 /** POST /v1/rlm/search {"query", "index"?, "k"?, "path_prefix"?}: the local index's best chunks for a query. */
-import type { RequestContext } from '../server/context.js';
-import { sendJson } from '../server/error-response.js';
-import { InvalidRequestError } from '../utils/errors.js';
-import { isRecord } from './validate.js';
+import type { RequestContext } from '../../server/context.js';
+import { sendJson } from '../../server/error-response.js';
+import { InvalidRequestError } from '../../utils/errors.js';
+import { isRecord } from '../validate.js';
 
 const MAX_K = 100;
 

@@ -10,12 +10,12 @@
  * - text gets a short marked note of the unresolved issues after it (unapprovedText "note", the
  *   default) or stays bare.
  */
-import { findAnswerAttempt } from '../orchestrator/loop/confidence.js';
-import { UNAPPROVED_NOTE_OPENING } from '../orchestrator/loop/own-notes.js';
-import type { PipelineResult } from '../orchestrator/loop/types.js';
-import type { OpenAIChatCompletionRequest } from '../types/openai.js';
-import type { Profile } from '../types/profile.js';
-import { RlmError } from '../utils/errors.js';
+import { findAnswerAttempt } from '../../orchestrator/loop/confidence.js';
+import { UNAPPROVED_NOTE_OPENING } from '../../orchestrator/loop/own-notes.js';
+import type { PipelineResult } from '../../orchestrator/loop/types.js';
+import type { OpenAIChatCompletionRequest } from '../../types/openai.js';
+import type { Profile } from '../../types/profile.js';
+import { RlmError } from '../../utils/errors.js';
 
 /** How the answer leaves: refused, or sent with `note` (null: unchanged) after its content. */
 export type AnswerDelivery =

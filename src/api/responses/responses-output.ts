@@ -7,7 +7,7 @@
  * `function_call` item. Items are opened as their first piece arrives and closed when another kind
  * starts, so the order of the output is the order of the answer.
  */
-import type { OllamaChatResponse } from '../types/ollama.js';
+import type { OllamaChatResponse } from '../../types/ollama.js';
 
 export interface ResponsesContext {
   id: string;

@@ -7,11 +7,11 @@
  * - `developer` is accepted as `system`;
  * - both `reasoning_content` and `reasoning` from earlier assistant turns become `thinking`.
  */
-import type { OpenAIChatMessage, OpenAIContentPart, OpenAIRole, OpenAIToolCall } from '../types/openai.js';
-import type { OllamaMessage, OllamaToolCall } from '../types/ollama.js';
-import { InvalidRequestError } from '../utils/errors.js';
-import { imageDataFromUrl } from './image-data-url.js';
-import { checkJsonDepth } from './json-depth.js';
+import type { OpenAIChatMessage, OpenAIContentPart, OpenAIRole, OpenAIToolCall } from '../../types/openai.js';
+import type { OllamaMessage, OllamaToolCall } from '../../types/ollama.js';
+import { InvalidRequestError } from '../../utils/errors.js';
+import { imageDataFromUrl } from '../image-data-url.js';
+import { checkJsonDepth } from '../json-depth.js';
 import {
   describeValue,
   fieldPath,
@@ -23,7 +23,7 @@ import {
   optionalEnum,
   optionalString,
   requiredString,
-} from './validate.js';
+} from '../validate.js';
 
 const ROLES: readonly OpenAIRole[] = ['system', 'developer', 'user', 'assistant', 'tool'];
 

@@ -3,10 +3,10 @@
  * of hashes over its records (trace-chain.ts) and their seals under the trace key (trace-seal.ts).
  * The ledger's cross-checks span every run, so they stay with `rlm verify-traces`.
  */
-import { verifyChain } from '../orchestrator/traces/trace-chain.js';
-import { readTraceKey } from '../orchestrator/traces/trace-key.js';
-import { checkSeals } from '../orchestrator/traces/trace-seal.js';
-import type { RunTrace, TraceRecord } from '../types/attempt.js';
+import { verifyChain } from '../../orchestrator/traces/trace-chain.js';
+import { readTraceKey } from '../../orchestrator/traces/trace-key.js';
+import { checkSeals } from '../../orchestrator/traces/trace-seal.js';
+import type { RunTrace, TraceRecord } from '../../types/attempt.js';
 
 export interface RunChainStatus {
   /** `intact`: every hash and seal checks; `broken`: a problem below; `unsealed`: chained, written without a key. */

@@ -2,8 +2,8 @@
  * Per-profile figures over the recent runs, for the web page's models and profiles view: how many
  * finished runs were approved and escalated, and the median model calls and time. Pure.
  */
-import { summarizeRun } from '../orchestrator/loop/run-summary.js';
-import type { RunTrace } from '../types/attempt.js';
+import { summarizeRun } from '../../orchestrator/loop/run-summary.js';
+import type { RunTrace } from '../../types/attempt.js';
 
 export interface ProfileStats {
   runs: number;
