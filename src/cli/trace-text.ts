@@ -33,9 +33,10 @@ export function seconds(milliseconds: number): string {
 
 const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
 
-/** The model called, or the check's or decision's name. */
+/** The model called (and, with several backends, on which), or the check's or decision's name. */
 export function attemptLabel(attempt: AttemptRecord): string {
-  return attempt.model ?? attempt.name ?? '-';
+  if (attempt.model !== null) return attempt.backend !== undefined ? `${attempt.model} on ${attempt.backend}` : attempt.model;
+  return attempt.name ?? '-';
 }
 
 /** What the attempt came to, in a few words ("REJECTED, 2 issues", "draft (tier 1)"); errors are shown apart. */

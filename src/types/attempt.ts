@@ -58,6 +58,11 @@ export interface AttemptRecord {
   tier: number;
   /** The model called, or null for checks and decisions. */
   model: string | null;
+  /**
+   * With several backends (rlm.config.json `backends`): the one that answered this call, or, for a
+   * call that failed there and was retried elsewhere, the one that failed. Absent otherwise.
+   */
+  backend?: string;
   /** For checks and decisions: which one ("json_schema", "plan_skipped", "escalate"…). */
   name: string | null;
   promptName: string | null;

@@ -44,7 +44,7 @@ function verdicts(detail: RunDetail, draft: Attempt): HTMLElement {
   const judged = detail.attempts.filter((attempt) => attempt.parentAttemptId === draft.attemptId && (attempt.stage === 'verify' || attempt.stage === 'check'));
   const list = el('ul', { class: 'verdicts' });
   for (const verdict of judged) {
-    const name = verdict.stage === 'verify' ? `verifier ${verdict.model ?? ''}` : `check ${verdict.name ?? ''}`;
+    const name = verdict.stage === 'verify' ? `verifier ${verdict.model ?? ''}${verdict.backend !== undefined ? ` on ${verdict.backend}` : ''}` : `check ${verdict.name ?? ''}`;
     const probability = verdict.verdictProbability === null ? '' : ` (p ${verdict.verdictProbability.toFixed(2)})`;
     list.append(
       el(
@@ -78,7 +78,7 @@ function drafts(detail: RunDetail): HTMLElement {
       el(
         'article',
         { class: 'draft', 'data-stage': draft.stage, 'data-seq': String(draft.seq) },
-        el('h3', {}, `#${draft.seq} ${draft.stage === 'generate' ? 'draft' : 'revision'} by ${draft.model ?? '?'} (tier ${draft.tier})${draft.cacheHit ? ', cache hit' : ''}`),
+        el('h3', {}, `#${draft.seq} ${draft.stage === 'generate' ? 'draft' : 'revision'} by ${draft.model ?? '?'}${draft.backend !== undefined ? ` on ${draft.backend}` : ''} (tier ${draft.tier})${draft.cacheHit ? ', cache hit' : ''}`),
         el(
           'div',
           { class: 'side-by-side' },

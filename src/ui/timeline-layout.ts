@@ -7,6 +7,8 @@ export interface TimelineAttempt {
   stage: string;
   name: string | null;
   model: string | null;
+  /** With several backends: the one that answered (or failed) this call. */
+  backend?: string;
   tier: number;
   startedAt: string;
   durationMs: number;
@@ -68,7 +70,7 @@ export function layoutTimeline(runStartedAt: string, attempts: readonly Timeline
 }
 
 function labelOf(attempt: TimelineAttempt): string {
-  const who = attempt.model ?? attempt.name ?? '';
+  const who = `${attempt.model ?? attempt.name ?? ''}${attempt.backend !== undefined ? ` on ${attempt.backend}` : ''}`;
   const tokens = attempt.model === null ? '' : `, ${attempt.tokens.prompt}+${attempt.tokens.completion} tokens`;
   const cache = attempt.cacheHit ? ', cache hit' : '';
   return `${attempt.stage} ${who} (tier ${attempt.tier}), ${formatDuration(attempt.durationMs)}${tokens}${cache}`;

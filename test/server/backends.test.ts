@@ -120,10 +120,10 @@ describe('several backends behind one rlm', () => {
     expect((answer.json() as { choices: { message: { content: string } }[] }).choices[0]?.message.content).toBe('Paris.');
     const runId = answer.headers.get('x-rlm-run-id');
     const run = (await (await fetch(`${world.url}/v1/rlm/runs/${runId}`)).json()) as { attempts: AttemptRecord[] };
-    const calls = run.attempts.filter((attempt) => attempt.model !== null).map((attempt) => [attempt.stage, attempt.model, attempt.verdict]);
+    const calls = run.attempts.filter((attempt) => attempt.model !== null).map((attempt) => [attempt.stage, attempt.model, attempt.backend, attempt.verdict]);
     expect(calls).toEqual([
-      ['generate', `a/${SMALL}`, null],
-      ['verify', `c/${SMALL}`, 'APPROVED'],
+      ['generate', `a/${SMALL}`, 'a', null],
+      ['verify', `c/${SMALL}`, 'c', 'APPROVED'],
     ]);
     expect(chats(world.sims.a)).toBe(1);
     expect(chats(world.sims.c, '/v1/chat/completions')).toBe(1);
@@ -154,6 +154,9 @@ describe('several backends behind one rlm', () => {
     expect(failed[0]?.error).toMatch(/^The backend a failed before answering \(.*server overloaded.*\); the call was retried on b\.$/);
     const next = attempts[attempts.indexOf(failed[0]!) + 1];
     expect([next?.stage, next?.error, next?.output?.content]).toEqual([failed[0]?.stage, null, expect.any(String)]);
+    // Each model call says which backend it was on: the failed one on a, every answer from b.
+    expect(failed[0]?.backend).toBe('a');
+    expect(attempts.filter((attempt) => attempt.error === null).map((attempt) => attempt.backend)).toEqual(attempts.filter((attempt) => attempt.error === null).map(() => 'b'));
     expect(chats(a)).toBe(1);
     expect(world.logs.some((line) => line.msg === 'backend_failover' || line.event === 'backend_failover')).toBe(true);
     const health = (await (await fetch(`${world.url}/health`)).json()) as { status: string; backends: { name: string; state: string; failures: number }[] };

@@ -38,6 +38,11 @@ describe('layoutTimeline', () => {
     expect(layout.bars[0]!.label).toBe('verify m (tier 1), 12 ms, 3+4 tokens, cache hit');
   });
 
+  it('names the backend a call went to, when the run recorded one', () => {
+    const layout = layoutTimeline(start, [attempt(0, 'generate', 0, 40, { backend: 'gpu-a' }), attempt(1, 'verify', 40, 10)]);
+    expect(layout.bars.map((bar) => bar.label)).toEqual(['generate m on gpu-a (tier 0), 40 ms, 3+4 tokens', 'verify m (tier 0), 10 ms, 3+4 tokens']);
+  });
+
   it('survives an empty run and a clock that went backwards', () => {
     expect(layoutTimeline(start, []).bars).toEqual([]);
     const layout = layoutTimeline(start, [attempt(0, 'generate', -50, 10)]);

@@ -48,6 +48,8 @@ export interface BackendState {
 
 export interface FailoverObserver {
   onFailover?(event: FailoverEvent): void;
+  /** Which backend answered a call of the session (for its record). */
+  onAnswer?(backend: string): void;
 }
 
 export interface BackendPool extends OllamaClient {
@@ -121,7 +123,7 @@ export function createBackendPool(members: PoolMember[], options: BackendPoolOpt
   return {
     ...view(undefined),
     members,
-    session: (observer) => view({ sticky: new Map(), onFailover: observer?.onFailover?.bind(observer) }),
+    session: (observer) => view({ sticky: new Map(), onFailover: observer?.onFailover?.bind(observer), onAnswer: observer?.onAnswer?.bind(observer) }),
     states: () => backends.map((backend) => stateOf(backend, now(), queue.queuedWhere((candidates) => candidates.includes(backend)))),
     backendsFor: (model) => routes.backendsFor(model),
     close: () => undefined,

@@ -50,6 +50,8 @@ export interface PoolCalls {
 export interface Session {
   sticky: Stickiness;
   onFailover: ((event: FailoverEvent) => void) | undefined;
+  /** Told which backend answered a call (a stream: once its first chunk is in). */
+  onAnswer: ((backend: string) => void) | undefined;
 }
 
 export function createPoolCalls(deps: CallDeps): PoolCalls {
@@ -131,6 +133,7 @@ export function createPoolCalls(deps: CallDeps): PoolCalls {
             if (!started) {
               started = true;
               backend.health.succeed(ticket, true);
+              session?.onAnswer?.(backend.member.name);
             }
             yield chunk;
           }
@@ -156,6 +159,7 @@ export function createPoolCalls(deps: CallDeps): PoolCalls {
           // A metadata answer (show) says nothing about whether the backend takes work.
           if (slotted) backend.health.succeed(ticket, true);
           else backend.health.settle(ticket);
+          session?.onAnswer?.(backend.member.name);
           return answer;
         } catch (error) {
           if (!account(backend, ticket, error, false, signal, path.pinned) || attempt > 1) throw error;

@@ -136,6 +136,7 @@ export async function makeCall(run: RunContext, prepared: PreparedCall, interpre
       await record(run, {
         ...base,
         attemptId: deps.newId('att'),
+        backend: failover.from,
         output: null,
         verdict: null,
         issues: [],
@@ -171,6 +172,7 @@ export async function makeCall(run: RunContext, prepared: PreparedCall, interpre
   }
 
   await recordFailovers();
+  const backend = deps.answeredBy?.take();
   const content = stripThinking(response.message.content);
   const toolCalls = (response.message.tool_calls ?? []).map((toolCall) => ({
     name: toolCall.function.name,
@@ -181,6 +183,7 @@ export async function makeCall(run: RunContext, prepared: PreparedCall, interpre
   const attempt = await record(run, {
     ...base,
     attemptId: deps.newId('att'),
+    ...(backend !== undefined && { backend }),
     ...outputFields(content, toolCalls, reading, reading.verdictProbability ?? null),
     tokens,
     durations: {

@@ -36,6 +36,8 @@ export interface PipelineDeps {
    * before any output and was retried on another backend), taken by the stage call that made them.
    */
   failovers?: { take(): RecordedFailover[] };
+  /** With several backends: the backend that answered this run's latest call (its calls are one at a time), taken by the stage call that made it. */
+  answeredBy?: { take(): string | undefined };
 }
 
 /** One failover as a run records it: which backend failed, how, and where the call went next. */

@@ -89,12 +89,23 @@ export interface PipelineServiceOptions {
   session?: (observer: FailoverObserver) => OllamaClient;
 }
 
-/** The run's own deps: its pool session, and the failovers it has still to record. */
+/** The run's own deps: its pool session, the failovers it has still to record, and which backend answered its latest call. */
 function runDeps(deps: PipelineDeps, session: PipelineServiceOptions['session']): PipelineDeps {
   if (session === undefined) return deps;
   const pending: RecordedFailover[] = [];
-  const ollama = session({ onFailover: (event) => pending.push({ from: event.from, to: event.to, error: event.error.message, at: performance.now() }) });
-  return { ...deps, ollama, failovers: { take: () => pending.splice(0) } };
+  let answered: string | undefined;
+  const ollama = session({
+    onFailover: (event) => pending.push({ from: event.from, to: event.to, error: event.error.message, at: performance.now() }),
+    onAnswer: (backend) => {
+      answered = backend;
+    },
+  });
+  const take = (): string | undefined => {
+    const backend = answered;
+    answered = undefined;
+    return backend;
+  };
+  return { ...deps, ollama, failovers: { take: () => pending.splice(0) }, answeredBy: { take } };
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
