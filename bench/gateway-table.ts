@@ -52,7 +52,7 @@ const added = (target: 'proxy' | 'rlm', field: 'p50Ms' | 'firstContentP50Ms') =>
  * Every factor is paired: the ratio is taken within each round (rlm and its reference ran next to
  * each other, minutes apart from the other rounds) and the goal reads the median of those ratios.
  * On a shared machine the speed drifts between rounds by more than the gaps measured (the proxy's
- * own CPU per request moved 0.43-0.51 ms between two runs of one build), and a ratio of two
+ * own CPU per request moved 0.43-0.74 ms between runs of one build), and a ratio of two
  * medians taken over different rounds mixes that drift in; a round whose reference is not
  * positive (an "added" lost in the noise) gives no ratio and is left out.
  */
